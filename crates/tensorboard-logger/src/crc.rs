@@ -1,0 +1,1 @@
+//! Masked CRC32C, the checksum of TFRecord framing.

@@ -1,0 +1,1 @@
+//! The errors this crate returns.

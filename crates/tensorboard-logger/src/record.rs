@@ -1,0 +1,1 @@
+//! TFRecord framing: length, masked CRCs and payload, over any `Write`/`Read`.

@@ -1,0 +1,1 @@
+//! Histograms: bucketing values (slices, and tch tensors on their own device) into sparse buckets.

@@ -9,6 +9,7 @@
 #   ACTIVATION_STUDY_DATA    where the data sets go (default: <cache>/data)
 #   PYTHON                   the interpreter that creates the venv (default: python3)
 #   LIBTORCH                 a libtorch of your own; honoured, torch is then not installed
+#   ACTIVATION_STUDY_CARGO_CONFIG  the cargo config to write (default: <repo>/.cargo/config.toml)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,7 +24,7 @@ user_libtorch=${LIBTORCH:-}
 
 step() { if [ -t 1 ]; then printf "\033[1msetup:\033[0m %s\n" "$*"; else printf "setup: %s\n" "$*"; fi; }
 fail() {
-    printf '\033[31msetup failed:\033[0m %s\n' "$1" >&2
+    if [ -t 2 ]; then printf '\033[31msetup failed:\033[0m %s\n' "$1" >&2; else printf 'setup failed: %s\n' "$1" >&2; fi
     shift
     for line in "$@"; do printf '  %s\n' "$line" >&2; done
     exit 1
@@ -113,8 +114,8 @@ step "CIFAR-10 sample ready: $cifar_sample"
 
 # ---------------------------------------------------------------- cargo config
 # cargo's [env] never overrides a variable the user exported, so an exported LIBTORCH wins.
-config="$root/.cargo/config.toml"
-mkdir -p "$root/.cargo"
+config=${ACTIVATION_STUDY_CARGO_CONFIG:-$root/.cargo/config.toml}
+mkdir -p "$(dirname "$config")"
 {
     echo "# Written by scripts/setup.sh; rerun it instead of editing. Not tracked by git."
     echo "[env]"

@@ -10,8 +10,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=versions.env
 source "$root/scripts/versions.env"
 
-cache=${ACTIVATION_STUDY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/activation-study}
-target=${ACTIVATION_STUDY_DATA:-$cache/data}/cifar10
+# shellcheck source=paths.sh
+source "$root/scripts/paths.sh"
+target=$data/cifar10
 archive="$target/cifar-10-binary.tar.gz"
 
 fail() {

@@ -16,9 +16,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=versions.env
 source "$root/scripts/versions.env"
 
-cache=${ACTIVATION_STUDY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/activation-study}
-venv=${ACTIVATION_STUDY_VENV:-$cache/venv}
-data=${ACTIVATION_STUDY_DATA:-$cache/data}
+# shellcheck source=paths.sh
+source "$root/scripts/paths.sh"
 python=${PYTHON:-python3}
 user_libtorch=${LIBTORCH:-}
 

@@ -1,0 +1,53 @@
+//! `report`: compare the runs of a log directory without TensorBoard — the post's accuracy table on stdout, PNG plots and report.md on disk.
+
+use std::process::ExitCode;
+
+use activation_study::report::{self, ReportOptions};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Compare the runs of a TensorBoard log directory without opening TensorBoard.
+///
+/// Prints the final test accuracy per data set and activation (mean ± standard deviation
+/// over seeds) as a markdown table on stdout, and writes PNG plots (test accuracy, cross
+/// entropy, total loss, the conv1 weight-gradient distribution over time, sparsity per
+/// layer) with a report.md that ties them together. Reads event files of this project's
+/// writer and of others such as torch.utils.tensorboard (scalars as simple values or
+/// tensors, histograms as legacy protos or tensors); a corrupt file is skipped with a
+/// warning on stderr.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    after_help = "Example: cargo run --release --bin report -- logs --out report"
+)]
+struct Cli {
+    #[command(flatten)]
+    options: ReportOptions,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let progress = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("reading event files {bar:30} {pos}/{len}")
+            .expect("the template is valid"),
+    );
+    let result = report::run(&cli.options, &progress, &mut |warning| {
+        progress.suspend(|| eprintln!("warning: {warning}"));
+    });
+    match result {
+        Ok(report) => {
+            print!("{}", report.table);
+            eprintln!(
+                "wrote {} plots and {} ({} warnings)",
+                report.pngs.len(),
+                report.page.display(),
+                report.warnings.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

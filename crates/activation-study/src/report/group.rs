@@ -1,0 +1,248 @@
+//! Grouping runs by data set and activation: from their hparams when they have them, else from their directory names.
+
+use std::cmp::Ordering;
+
+use super::load::Run;
+
+/// The study's activations in the order the post lists them; others sort after, by name.
+const ACTIVATION_ORDER: [&str; 5] = ["sigmoid", "tanh", "relu", "leaky_relu", "elu"];
+/// The study's data sets in the order the post shows them; others sort after, by name.
+const DATASET_ORDER: [&str; 2] = ["mnist", "cifar10"];
+
+/// The runs of one activation on one data set (its seeds).
+#[derive(Debug, Clone)]
+pub struct Group<'a> {
+    /// The data set.
+    pub dataset: String,
+    /// The activation.
+    pub activation: String,
+    /// Its runs, in name order.
+    pub runs: Vec<&'a Run>,
+}
+
+/// Where a run belongs, and which seed it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunKey {
+    /// The data set.
+    pub dataset: String,
+    /// The activation.
+    pub activation: String,
+    /// The seed, if the hparams or the directory name give one.
+    pub seed: Option<String>,
+}
+
+/// Places a run: hparams `dataset`, `activation` and `seed` when present; otherwise its
+/// path, as `train` lays runs out: `<dataset>/<activation>`, `<dataset>/<activation>-seed<n>`
+/// (with `--seeds`), or `<dataset>/<activation>/seed-<n>`, any of them with the `-2`, `-3`
+/// suffix of a rerun. A missing data set directory is the log directory's own name
+/// (`log_dir_name`).
+pub fn key_of(run: &Run, log_dir_name: &str) -> RunKey {
+    let mut parts: Vec<String> = run
+        .name
+        .split('/')
+        .filter(|p| *p != ".")
+        .map(str::to_owned)
+        .collect();
+    let mut path_seed = None;
+    if let Some(last) = parts.last().cloned() {
+        let candidates = [last.as_str(), strip_rerun(&last)];
+        let named_seed = |name: &str| {
+            let (activation, seed) = name.rsplit_once("-seed")?;
+            Some((activation.to_owned(), seed_digits(seed)?))
+        };
+        if let Some(seed) = candidates.iter().find_map(|c| seed_of_dir(c)) {
+            path_seed = Some(seed);
+            parts.pop();
+        } else if let Some((activation, seed)) = candidates.iter().find_map(|c| named_seed(c)) {
+            path_seed = Some(seed);
+            *parts.last_mut().expect("a last part") = activation;
+        }
+    }
+    let (path_dataset, path_activation) = match &parts[..] {
+        [] => (log_dir_name.to_owned(), log_dir_name.to_owned()),
+        [activation] => (log_dir_name.to_owned(), known_or_raw(activation)),
+        [.., dataset, activation] => (dataset.clone(), known_or_raw(activation)),
+    };
+    let hparam = |name: &str| run.data.hparams.get(name).map(|v| v.to_string());
+    RunKey {
+        dataset: hparam("dataset").unwrap_or(path_dataset),
+        activation: hparam("activation").unwrap_or(path_activation),
+        seed: hparam("seed").or(path_seed),
+    }
+}
+
+/// `name` without a rerun suffix `-<n>`.
+fn strip_rerun(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((base, n)) if !base.is_empty() && seed_digits(n).is_some() => base,
+        _ => name,
+    }
+}
+
+/// A study activation's name from a directory name with a rerun suffix; other names as
+/// they are, since `-<n>` may be part of them.
+fn known_or_raw(name: &str) -> String {
+    let base = strip_rerun(name);
+    if ACTIVATION_ORDER.contains(&base) {
+        base.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The seed a directory name like `seed-3`, `seed_3` or `seed3` gives.
+fn seed_of_dir(name: &str) -> Option<String> {
+    seed_digits(
+        name.strip_prefix("seed")?
+            .trim_start_matches(['-', '_', '=']),
+    )
+}
+
+fn seed_digits(text: &str) -> Option<String> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.to_owned())
+}
+
+/// The runs grouped by data set and activation: data sets in the post's order, then
+/// activations in the post's order, unknown names after the known ones by name.
+pub fn group_runs<'a>(runs: &'a [Run], log_dir_name: &str) -> Vec<Group<'a>> {
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    for run in runs {
+        let key = key_of(run, log_dir_name);
+        match groups
+            .iter_mut()
+            .find(|g| g.dataset == key.dataset && g.activation == key.activation)
+        {
+            Some(group) => group.runs.push(run),
+            None => groups.push(Group {
+                dataset: key.dataset,
+                activation: key.activation,
+                runs: vec![run],
+            }),
+        }
+    }
+    groups.sort_by(|a, b| {
+        by_known_order(&a.dataset, &b.dataset, &DATASET_ORDER)
+            .then_with(|| by_known_order(&a.activation, &b.activation, &ACTIVATION_ORDER))
+    });
+    groups
+}
+
+/// Known names first in their given order, then the rest alphabetically.
+fn by_known_order(a: &str, b: &str, known: &[&str]) -> Ordering {
+    let rank = |name: &str| known.iter().position(|k| *k == name).unwrap_or(known.len());
+    rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::events::{HParam, RunData};
+    use std::path::PathBuf;
+
+    fn run(name: &str, hparams: &[(&str, HParam)]) -> Run {
+        let mut data = RunData::default();
+        data.hparams
+            .extend(hparams.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        Run {
+            name: name.to_owned(),
+            dir: PathBuf::from(name),
+            data,
+        }
+    }
+
+    fn key(dataset: &str, activation: &str, seed: Option<&str>) -> RunKey {
+        RunKey {
+            dataset: dataset.into(),
+            activation: activation.into(),
+            seed: seed.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn hparams_win_over_the_path() {
+        let r = run(
+            "a/b/c",
+            &[
+                ("dataset", HParam::Text("cifar10".into())),
+                ("activation", HParam::Text("elu".into())),
+                ("seed", HParam::Number(4.0)),
+            ],
+        );
+        assert_eq!(key_of(&r, "logs"), key("cifar10", "elu", Some("4")));
+    }
+
+    #[test]
+    fn without_hparams_the_path_names_data_set_activation_and_seed() {
+        assert_eq!(
+            key_of(&run("mnist/relu/seed-2", &[]), "logs"),
+            key("mnist", "relu", Some("2"))
+        );
+        assert_eq!(
+            key_of(&run("mnist/tanh", &[]), "logs"),
+            key("mnist", "tanh", None)
+        );
+        assert_eq!(
+            key_of(&run("elu/seed_7", &[]), "mnist"),
+            key("mnist", "elu", Some("7"))
+        );
+        assert_eq!(
+            key_of(&run("deep/mnist/elu", &[]), "logs"),
+            key("mnist", "elu", None)
+        );
+        assert_eq!(key_of(&run(".", &[]), "relu"), key("relu", "relu", None));
+    }
+
+    #[test]
+    fn without_hparams_trains_seed_and_rerun_names_are_understood() {
+        assert_eq!(
+            key_of(&run("mnist/relu-seed3", &[]), "logs"),
+            key("mnist", "relu", Some("3"))
+        );
+        assert_eq!(
+            key_of(&run("mnist/leaky_relu-seed3-2", &[]), "logs"),
+            key("mnist", "leaky_relu", Some("3"))
+        );
+        assert_eq!(
+            key_of(&run("mnist/elu-2", &[]), "logs"),
+            key("mnist", "elu", None)
+        );
+        assert_eq!(
+            key_of(&run("mnist/relu/seed-4-2", &[]), "logs"),
+            key("mnist", "relu", Some("4"))
+        );
+        assert_eq!(
+            key_of(&run("imagenet/resnet-50", &[]), "logs"),
+            key("imagenet", "resnet-50", None)
+        );
+    }
+
+    #[test]
+    fn groups_follow_the_posts_order() {
+        let runs: Vec<Run> = [
+            "zeta/relu",
+            "mnist/swish",
+            "mnist/elu/seed-2",
+            "cifar10/tanh",
+            "mnist/elu/seed-1",
+            "mnist/sigmoid",
+        ]
+        .into_iter()
+        .map(|n| run(n, &[]))
+        .collect();
+        let groups = group_runs(&runs, "logs");
+        let listed: Vec<_> = groups
+            .iter()
+            .map(|g| (g.dataset.as_str(), g.activation.as_str(), g.runs.len()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("mnist", "sigmoid", 1),
+                ("mnist", "elu", 2),
+                ("mnist", "swish", 1),
+                ("cifar10", "tanh", 1),
+                ("zeta", "relu", 1)
+            ]
+        );
+    }
+}

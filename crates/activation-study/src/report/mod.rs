@@ -1,0 +1,258 @@
+//! The `report` tool: read a log directory with our event reader, group runs by data set and activation, and write the post's table, PNG plots and a `report.md`.
+//!
+//! ```no_run
+//! use activation_study::report::{self, ReportOptions};
+//!
+//! let options = ReportOptions::new("logs", "report");
+//! let report = report::run(&options, &indicatif::ProgressBar::hidden(), &mut |w| eprintln!("warning: {w}"))?;
+//! print!("{}", report.table);
+//! # Ok::<(), report::ReportError>(())
+//! ```
+
+pub mod discover;
+pub mod error;
+pub mod events;
+pub mod figures;
+pub mod group;
+pub mod load;
+pub mod page;
+pub mod plot;
+pub mod series;
+pub mod stats;
+pub mod table;
+
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+
+pub use error::{ReportError, Warning};
+use figures::{Figure, FigureSettings};
+use group::group_runs;
+use load::load_runs;
+use plot::Size;
+use table::{AccuracyRow, RunRow};
+
+/// Default log directory, where `train` writes.
+pub const DEFAULT_LOG_DIR: &str = "logs";
+/// Default output directory.
+pub const DEFAULT_OUT_DIR: &str = "report";
+/// Default PNG width.
+pub const DEFAULT_WIDTH: u32 = 1200;
+/// Default PNG height.
+pub const DEFAULT_HEIGHT: u32 = 800;
+/// TensorBoard's default smoothing weight.
+pub const DEFAULT_SMOOTHING: f64 = 0.6;
+/// The scalar whose last value is a run's final accuracy.
+pub const DEFAULT_ACCURACY_TAG: &str = "test/accuracy";
+/// The histogram drawn over time: the post's key plot.
+pub const DEFAULT_HISTOGRAM_TAG: &str = "conv1/weights/gradients";
+
+/// What to read and what to write.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
+pub struct ReportOptions {
+    /// Log directory to read: what `train` wrote, or any TensorBoard log directory
+    #[arg(default_value = DEFAULT_LOG_DIR)]
+    pub log_dir: PathBuf,
+    /// Directory for the PNGs and report.md (created if missing; files of the same name are replaced)
+    #[arg(long, short, default_value = DEFAULT_OUT_DIR)]
+    pub out: PathBuf,
+    /// Width of every PNG, in pixels
+    #[arg(long, default_value_t = DEFAULT_WIDTH, value_parser = clap::value_parser!(u32).range(400..=8000))]
+    pub width: u32,
+    /// Height of every PNG, in pixels
+    #[arg(long, default_value_t = DEFAULT_HEIGHT, value_parser = clap::value_parser!(u32).range(300..=8000))]
+    pub height: u32,
+    /// TensorBoard's smoothing weight for the loss and sparsity curves, in [0, 1): 0 draws them raw
+    #[arg(long, default_value_t = DEFAULT_SMOOTHING, value_parser = parse_smoothing)]
+    pub smoothing: f64,
+    /// Scalar tag whose last value is a run's final accuracy
+    #[arg(long, default_value = DEFAULT_ACCURACY_TAG)]
+    pub accuracy_tag: String,
+    /// Histogram tag to draw over time, one heat map per activation
+    #[arg(long, default_value = DEFAULT_HISTOGRAM_TAG)]
+    pub histogram_tag: String,
+}
+
+impl ReportOptions {
+    /// Options with every default but the two directories.
+    pub fn new(log_dir: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        Self {
+            log_dir: log_dir.into(),
+            out: out.into(),
+            width: DEFAULT_WIDTH,
+            height: DEFAULT_HEIGHT,
+            smoothing: DEFAULT_SMOOTHING,
+            accuracy_tag: DEFAULT_ACCURACY_TAG.to_owned(),
+            histogram_tag: DEFAULT_HISTOGRAM_TAG.to_owned(),
+        }
+    }
+}
+
+fn parse_smoothing(text: &str) -> Result<f64, String> {
+    let weight: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..1.0).contains(&weight) {
+        Ok(weight)
+    } else {
+        Err(format!(
+            "{weight} is outside [0, 1); use 0 for raw curves, 0.6 for TensorBoard's default"
+        ))
+    }
+}
+
+/// What a report found and wrote.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The post's table, in markdown.
+    pub table: String,
+    /// The table's lines.
+    pub rows: Vec<AccuracyRow>,
+    /// Every run's final accuracy.
+    pub runs: Vec<RunRow>,
+    /// The PNGs written.
+    pub pngs: Vec<PathBuf>,
+    /// The page tying them together.
+    pub page: PathBuf,
+    /// What was skipped.
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads `options.log_dir`, writes the PNGs and `report.md` into `options.out`, and
+/// returns the table. `warn` hears each warning as it happens (they are also in the
+/// result and on the page); `progress` ticks once per event file read.
+pub fn run(
+    options: &ReportOptions,
+    progress: &ProgressBar,
+    warn: &mut dyn FnMut(&Warning),
+) -> Result<Report, ReportError> {
+    let mut warnings = Vec::new();
+    let mut note = |w: Warning| {
+        warn(&w);
+        warnings.push(w);
+    };
+    let runs = load_runs(&options.log_dir, progress, &mut note)?;
+    progress.finish_and_clear();
+
+    let log_dir_name = dir_name(&options.log_dir);
+    let groups = group_runs(&runs, &log_dir_name);
+    for run in &runs {
+        if !run.data.scalars.contains_key(&options.accuracy_tag) {
+            note(Warning::NoAccuracy {
+                run: run.name.clone(),
+                tag: options.accuracy_tag.clone(),
+            });
+        }
+    }
+    let rows = table::accuracy_rows(&groups, &options.accuracy_tag);
+    let run_rows = table::run_rows(&groups, &options.accuracy_tag, &log_dir_name);
+    let label = if options.accuracy_tag == DEFAULT_ACCURACY_TAG {
+        "Test accuracy".to_owned()
+    } else {
+        format!("Final `{}`", options.accuracy_tag)
+    };
+    let accuracy_table = table::accuracy_table(&rows, &label);
+    let runs_table = table::runs_table(&run_rows, &label);
+
+    std::fs::create_dir_all(&options.out).map_err(|source| ReportError::CreateOutDir {
+        path: options.out.clone(),
+        source,
+    })?;
+    let settings = FigureSettings {
+        out_dir: &options.out,
+        size: Size {
+            width: options.width,
+            height: options.height,
+        },
+        smoothing: options.smoothing,
+        accuracy_tag: &options.accuracy_tag,
+        histogram_tag: &options.histogram_tag,
+    };
+    let mut datasets: Vec<(String, Vec<Figure>)> = Vec::new();
+    for group in &groups {
+        if datasets.last().is_none_or(|(d, _)| *d != group.dataset) {
+            datasets.push((group.dataset.clone(), Vec::new()));
+        }
+    }
+    for (dataset, figures) in &mut datasets {
+        let members: Vec<_> = groups.iter().filter(|g| g.dataset == *dataset).collect();
+        *figures = figures::draw_dataset(dataset, &members, &settings)?;
+    }
+    let pngs = datasets
+        .iter()
+        .flat_map(|(_, figures)| figures)
+        .filter_map(|f| match f {
+            Figure::Written { path, .. } => Some(path.clone()),
+            Figure::Missing { .. } => None,
+        })
+        .collect();
+
+    let page_path = options.out.join("report.md");
+    let markdown = page::markdown(&page::Page {
+        log_dir: &options.log_dir,
+        runs: runs.len(),
+        accuracy_tag: &options.accuracy_tag,
+        accuracy_table: &accuracy_table,
+        runs_table: &runs_table,
+        datasets: &datasets,
+        warnings: &warnings,
+    });
+    std::fs::write(&page_path, markdown).map_err(|source| ReportError::WriteFile {
+        path: page_path.clone(),
+        source,
+    })?;
+
+    Ok(Report {
+        table: accuracy_table,
+        rows,
+        runs: run_rows,
+        pngs,
+        page: page_path,
+        warnings,
+    })
+}
+
+/// The log directory's own name, for runs that sit directly in it.
+fn dir_name(path: &Path) -> String {
+    let absolute = std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_owned());
+    absolute
+        .components()
+        .rev()
+        .find_map(|c| match c {
+            std::path::Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "logs".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoothing_outside_zero_to_one_is_refused_with_the_fix() {
+        assert_eq!(parse_smoothing("0.9"), Ok(0.9));
+        assert_eq!(
+            parse_smoothing("1"),
+            Err(
+                "1 is outside [0, 1); use 0 for raw curves, 0.6 for TensorBoard's default"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            parse_smoothing("x"),
+            Err("\"x\" is not a number".to_owned())
+        );
+    }
+
+    #[test]
+    fn runs_in_the_log_dir_itself_take_its_name() {
+        let root = tempfile::tempdir().unwrap();
+        let relu = root.path().join("mnist/relu");
+        std::fs::create_dir_all(&relu).unwrap();
+        assert_eq!(dir_name(&relu), "relu");
+        assert_eq!(dir_name(&relu.join("..")), "mnist");
+    }
+}

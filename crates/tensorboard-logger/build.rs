@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "tensorboard/tensor.proto",
         "tensorboard/plugins/hparams/api.proto",
         "tensorboard/plugins/hparams/plugin_data.proto",
+        "tensorboard/plugins/custom_scalar/layout.proto",
     ];
     for file in &files {
         println!("cargo:rerun-if-changed={}", proto_root.join(file).display());
@@ -21,6 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let descriptors = protox::compile(files, [&proto_root])?;
     prost_build::Config::new()
         .compile_well_known_types()
+        // Sorted maps give hparams one encoding: the key order of protobuf deterministic serialization.
+        .btree_map(["."])
         .compile_fds(descriptors)?;
 
     if std::env::var_os("CARGO_FEATURE_TCH").is_some() {

@@ -1,4 +1,28 @@
 //! Write TensorBoard event files from Rust, off the training thread.
+//!
+//! ```
+//! use tensorboard_logger::SummaryWriter;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let writer = SummaryWriter::new(dir.path().join("mnist/relu"))?;
+//! for step in 0..10 {
+//!     writer.add_scalar("loss", 1.0 / (step + 1) as f32, step)?;
+//! }
+//! writer.close()?;
+//! // Then: tensorboard --logdir <dir>
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The layers, each usable on its own:
+//! - [`crc`]: masked CRC32C;
+//! - [`record`]: TFRecord framing over any `Write`/`Read`;
+//! - [`event_file`]: event file naming, creation and the `file_version` header;
+//! - [`summary`]: the summary values of each kind of data;
+//! - [`writer`]: [`SummaryWriter`], writing from a background thread;
+//! - [`reader`]: reading event files and run directories back.
+//!
+//! Tags follow the policy in [`tag`]. With the `tch` feature, histograms and images are
+//! also made from `tch::Tensor`s.
 #![warn(missing_docs)]
 
 pub mod crc;
@@ -8,4 +32,11 @@ pub mod proto;
 pub mod reader;
 pub mod record;
 pub mod summary;
+pub mod tag;
 pub mod writer;
+
+pub use error::Error;
+pub use summary::histogram::{HistogramData, HistogramInput};
+pub use summary::hparams::HParamValue;
+pub use summary::image::{Image, Layout};
+pub use writer::{SummaryWriter, SummaryWriterBuilder, WithWallTime};

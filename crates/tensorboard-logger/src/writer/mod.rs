@@ -1,1 +1,500 @@
 //! The `SummaryWriter`: the user-facing API, sending work to a background writer thread.
+//!
+//! Every `add_*` call validates its input, stamps it with the current wall time and
+//! queues it; a dedicated thread builds the events, encodes images as PNG, and writes
+//! them through a buffer that it flushes at least every
+//! [`flush_interval`](SummaryWriterBuilder::flush_interval), so TensorBoard shows data
+//! while training runs. The queue is bounded: a caller that outpaces the disk waits
+//! instead of growing memory, and nothing given is dropped.
+//!
+//! Errors of the writer thread (a full disk, a removed log directory) come back from the
+//! next call, [`flush`](SummaryWriter::flush) or [`close`](SummaryWriter::close). After an
+//! I/O error the writer stops writing and every later call returns that error.
+
+mod builder;
+mod shared;
+mod tags;
+mod thread;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
+use std::time::SystemTime;
+
+pub use builder::{DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterBuilder};
+
+use crate::error::Error;
+use crate::event_file::wall_time;
+use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
+use crate::summary::hparams::{self, HParamValue};
+use crate::summary::image::Image;
+use shared::Shared;
+use tags::Tags;
+use thread::{Command, Item};
+
+/// Writes TensorBoard event files for one run from a background thread.
+///
+/// One writer is one run: TensorBoard shows each directory holding event files as a run
+/// named by its path below `--logdir`. The writer is `Send + Sync`; share it between
+/// threads by reference or in an `Arc`.
+///
+/// ```
+/// use tensorboard_logger::{HParamValue, SummaryWriter};
+///
+/// let dir = tempfile::tempdir()?;
+/// let writer = SummaryWriter::new(dir.path().join("mnist/relu"))?;
+/// writer.add_hparams(&[("activation", HParamValue::from("relu")), ("lr", 1e-3.into())],
+///                    &["test/accuracy"])?;
+/// for step in 0..100 {
+///     writer.add_scalar("train/loss", 1.0 / (step + 1) as f32, step)?;
+/// }
+/// writer.add_histogram("weights", &[0.1_f32, -0.3, 0.7][..], 99)?;
+/// writer.add_scalar("test/accuracy", 0.97, 99)?;
+/// writer.add_text("notes", "**converged**", 99)?;
+/// writer.close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct SummaryWriter {
+    log_dir: PathBuf,
+    path: PathBuf,
+    sender: SyncSender<Command>,
+    /// `None` once the thread has been shut down.
+    thread: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
+    tags: Tags,
+}
+
+impl SummaryWriter {
+    /// Starts a writer for the run directory `log_dir` (created if missing) with default
+    /// options; see [`builder`](Self::builder) for the others.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// assert!(writer.event_file().starts_with(dir.path()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(log_dir: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::builder(log_dir.as_ref()).build()
+    }
+
+    /// A builder for a writer of the run directory `log_dir`.
+    pub fn builder(log_dir: impl Into<PathBuf>) -> SummaryWriterBuilder {
+        SummaryWriterBuilder::new(log_dir.into())
+    }
+
+    fn start(
+        log_dir: PathBuf,
+        path: PathBuf,
+        sender: SyncSender<Command>,
+        thread: JoinHandle<()>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        Self {
+            log_dir,
+            path,
+            sender,
+            thread: Some(thread),
+            shared,
+            tags: Tags::default(),
+        }
+    }
+
+    /// The run directory.
+    pub fn log_dir(&self) -> &Path {
+        &self.log_dir
+    }
+
+    /// The event file this writer writes.
+    pub fn event_file(&self) -> &Path {
+        &self.path
+    }
+
+    /// Logs a scalar. NaN and ±∞ are written as given (TensorBoard plots them), so a
+    /// diverging loss stays visible.
+    ///
+    /// Tags follow the [tag policy](crate::tag); an invalid tag is an error naming a
+    /// valid alternative.
+    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+        self.now().add_scalar(tag, value, step)
+    }
+
+    /// Logs several scalars as one chart: each `(key, value)` becomes the tag
+    /// `<main_tag>/<key>` of this run, and the Custom Scalars dashboard gets a chart
+    /// titled `main_tag` with one line per key (see
+    /// [`summary::custom_scalars`](crate::summary::custom_scalars)). The Scalars
+    /// dashboard shows the same series in the section `main_tag`.
+    ///
+    /// Unlike torch's `add_scalars`, no extra runs are made.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// writer.add_scalars("loss", &[("train", 0.5), ("test", 0.7)], 1)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_scalars(
+        &self,
+        main_tag: &str,
+        values: &[(&str, f32)],
+        step: i64,
+    ) -> Result<(), Error> {
+        self.now().add_scalars(main_tag, values, step)
+    }
+
+    /// Logs a histogram of `values`: a slice or `Vec` of `f32`/`f64`, or with the `tch`
+    /// feature a `tch::Tensor`, bucketed on the tensor's own device so that only the
+    /// bucket counts are copied back.
+    ///
+    /// NaN and ±∞ are left out of the histogram and counted: from the first step that
+    /// has any, the scalar `<tag>/non_finite` is written next to each histogram of the
+    /// tag (0 once they are gone), so the chart shows when they appeared. When all values
+    /// are non-finite only that count is written. An empty input is an error.
+    pub fn add_histogram<H: HistogramInput + ?Sized>(
+        &self,
+        tag: &str,
+        values: &H,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.now().add_histogram(tag, values, step)
+    }
+
+    /// Logs a histogram computed elsewhere; it is checked for consistency first.
+    pub fn add_histogram_raw(
+        &self,
+        tag: &str,
+        data: HistogramData,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.now().add_histogram_raw(tag, data, step)
+    }
+
+    /// Logs an image. It is encoded as PNG on the writer thread, not the caller's.
+    ///
+    /// ```
+    /// use tensorboard_logger::{Image, Layout, SummaryWriter};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = SummaryWriter::new(dir.path())?;
+    /// let pixels: Vec<u8> = (0..2 * 3).map(|i| i * 40).collect();
+    /// writer.add_image("input", Image::from_u8(pixels, 1, 2, 3, Layout::Chw)?, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_image(&self, tag: &str, image: Image, step: i64) -> Result<(), Error> {
+        self.now().add_image(tag, image, step)
+    }
+
+    /// Logs a batch of images as one grid image (see [`Image::grid`]).
+    pub fn add_images(&self, tag: &str, images: &[Image], step: i64) -> Result<(), Error> {
+        self.now().add_images(tag, images, step)
+    }
+
+    /// Logs markdown text, shown rendered by TensorBoard's Text dashboard.
+    pub fn add_text(&self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
+        self.now().add_text(tag, markdown, step)
+    }
+
+    /// Records this run's hyperparameters for TensorBoard's HParams dashboard, which
+    /// compares runs by them. `metrics` are scalar tags of this run (log them with
+    /// [`add_scalar`](Self::add_scalar)); the dashboard shows each one's last value.
+    ///
+    /// The hparams go into this run, not into an extra one, with their types kept
+    /// (bool, string, number). Closing the writer marks the run finished (or failed, when
+    /// the writer is dropped during a panic). Call once per run; a second call replaces
+    /// the first. See [`summary::hparams`](crate::summary::hparams).
+    pub fn add_hparams<S: AsRef<str>, M: AsRef<str>>(
+        &self,
+        hparams: &[(S, HParamValue)],
+        metrics: &[M],
+    ) -> Result<(), Error> {
+        self.now().add_hparams(hparams, metrics)
+    }
+
+    /// Logs with an explicit wall time instead of the current time, e.g. to import
+    /// records kept elsewhere.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let then = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// writer.with_wall_time(then).add_scalar("loss", 0.5, 7)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_wall_time(&self, time: SystemTime) -> WithWallTime<'_> {
+        WithWallTime {
+            writer: self,
+            wall_time: wall_time(time),
+        }
+    }
+
+    /// Waits until everything given so far is in the event file (and on the disk, with
+    /// [`fsync_on_flush`](SummaryWriterBuilder::fsync_on_flush)), then reports any error
+    /// the writer thread met.
+    pub fn flush(&self) -> Result<(), Error> {
+        let (done, wait) = sync_channel(1);
+        self.sender
+            .send(Command::Flush { done })
+            .map_err(|_| self.died())?;
+        wait.recv().map_err(|_| self.died())?;
+        self.shared.check()
+    }
+
+    /// Writes everything given so far, closes the event file and ends the writer thread;
+    /// reports any error the writer thread met.
+    pub fn close(mut self) -> Result<(), Error> {
+        self.shutdown(false).map_err(|(error, _)| error)
+    }
+
+    fn now(&self) -> WithWallTime<'_> {
+        self.with_wall_time(SystemTime::now())
+    }
+
+    fn send(&self, item: Item) -> Result<(), Error> {
+        self.sender
+            .send(Command::Write(item))
+            .map_err(|_| self.died())
+    }
+
+    fn died(&self) -> Error {
+        // A thread that stopped after reporting an error has not died.
+        match self.shared.check() {
+            Err(error) => error,
+            Ok(()) => Error::WriterThreadDied {
+                path: self.path.clone(),
+            },
+        }
+    }
+
+    /// Ends the thread; on failure also says whether the error is news to the caller.
+    fn shutdown(&mut self, panicking: bool) -> Result<(), (Error, bool)> {
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        // A send fails only when the thread is gone; join tells why.
+        let _ = self.sender.send(Command::Close { panicking });
+        if thread.join().is_err() {
+            let path = self.path.clone();
+            return Err((Error::WriterThreadDied { path }, true));
+        }
+        self.shared.collect().map_or(Ok(()), Err)
+    }
+}
+
+impl Drop for SummaryWriter {
+    /// Flushes and closes like [`close`](SummaryWriter::close). An error no call has
+    /// reported yet is printed to stderr, since `drop` cannot return it; call `close` to
+    /// handle it instead.
+    fn drop(&mut self) {
+        if let Err((error, true)) = self.shutdown(std::thread::panicking()) {
+            eprintln!("tensorboard-logger: {error}");
+        }
+    }
+}
+
+/// A view of a [`SummaryWriter`] that stamps events with a given wall time; made by
+/// [`SummaryWriter::with_wall_time`]. Its methods are those of the writer.
+#[derive(Debug, Clone, Copy)]
+pub struct WithWallTime<'a> {
+    writer: &'a SummaryWriter,
+    wall_time: f64,
+}
+
+impl WithWallTime<'_> {
+    /// [`SummaryWriter::add_scalar`] at this wall time.
+    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+        let w = self.writer;
+        w.shared.check()?;
+        let tag = w.tags.get(tag)?;
+        w.send(Item::Scalar {
+            tag,
+            value,
+            step,
+            wall_time: self.wall_time,
+        })
+    }
+
+    /// [`SummaryWriter::add_scalars`] at this wall time.
+    pub fn add_scalars(
+        &self,
+        main_tag: &str,
+        values: &[(&str, f32)],
+        step: i64,
+    ) -> Result<(), Error> {
+        let w = self.writer;
+        w.shared.check()?;
+        if values.is_empty() {
+            return Err(Error::NoScalars {
+                main_tag: main_tag.to_owned(),
+            });
+        }
+        let layout = w
+            .tags
+            .grouped(main_tag, values.iter().map(|(key, _)| *key), |i, tag| {
+                w.send(Item::Scalar {
+                    tag: tag.clone(),
+                    value: values[i].1,
+                    step,
+                    wall_time: self.wall_time,
+                })
+            })?;
+        if let Some((main, keys)) = layout {
+            w.send(Item::Layout { main, keys })?;
+        }
+        Ok(())
+    }
+
+    /// [`SummaryWriter::add_histogram`] at this wall time.
+    pub fn add_histogram<H: HistogramInput + ?Sized>(
+        &self,
+        tag: &str,
+        values: &H,
+        step: i64,
+    ) -> Result<(), Error> {
+        let w = self.writer;
+        w.shared.check()?;
+        let tag = w.tags.get(tag)?;
+        match values.to_histogram() {
+            Ok(data) => w.send(Item::Histogram {
+                tag,
+                data: Box::new(data),
+                step,
+                wall_time: self.wall_time,
+            }),
+            Err(HistogramError::NoFiniteValues { count }) => w.send(Item::NonFinite {
+                tag,
+                count,
+                step,
+                wall_time: self.wall_time,
+            }),
+            Err(source) => Err(Error::InvalidHistogram {
+                tag: tag.to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// [`SummaryWriter::add_histogram_raw`] at this wall time.
+    pub fn add_histogram_raw(
+        &self,
+        tag: &str,
+        data: HistogramData,
+        step: i64,
+    ) -> Result<(), Error> {
+        let w = self.writer;
+        w.shared.check()?;
+        let tag = w.tags.get(tag)?;
+        if let Err(source) = data.validate() {
+            return Err(Error::InvalidHistogram {
+                tag: tag.to_string(),
+                source,
+            });
+        }
+        w.send(Item::Histogram {
+            tag,
+            data: Box::new(data),
+            step,
+            wall_time: self.wall_time,
+        })
+    }
+
+    /// [`SummaryWriter::add_image`] at this wall time.
+    pub fn add_image(&self, tag: &str, image: Image, step: i64) -> Result<(), Error> {
+        let w = self.writer;
+        w.shared.check()?;
+        let tag = w.tags.get(tag)?;
+        w.send(Item::Image {
+            tag,
+            image: Box::new(image),
+            step,
+            wall_time: self.wall_time,
+        })
+    }
+
+    /// [`SummaryWriter::add_images`] at this wall time.
+    pub fn add_images(&self, tag: &str, images: &[Image], step: i64) -> Result<(), Error> {
+        let w = self.writer;
+        w.shared.check()?;
+        let tag = w.tags.get(tag)?;
+        let grid = Image::grid(images).map_err(|source| Error::InvalidImage {
+            tag: tag.to_string(),
+            source,
+        })?;
+        w.send(Item::Image {
+            tag,
+            image: Box::new(grid),
+            step,
+            wall_time: self.wall_time,
+        })
+    }
+
+    /// [`SummaryWriter::add_hparams`] at this wall time (the session's start time).
+    pub fn add_hparams<S: AsRef<str>, M: AsRef<str>>(
+        &self,
+        hparams: &[(S, HParamValue)],
+        metrics: &[M],
+    ) -> Result<(), Error> {
+        let w = self.writer;
+        w.shared.check()?;
+        hparams::validate(hparams)?;
+        let metrics = metrics
+            .iter()
+            .map(|metric| w.tags.get(metric.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let hparams = hparams
+            .iter()
+            .map(|(name, value)| (name.as_ref().to_owned(), value.clone()))
+            .collect();
+        w.send(Item::HParams {
+            hparams,
+            metrics,
+            wall_time: self.wall_time,
+        })
+    }
+
+    /// [`SummaryWriter::add_text`] at this wall time.
+    pub fn add_text(&self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
+        let w = self.writer;
+        w.shared.check()?;
+        let tag = w.tags.get(tag)?;
+        w.send(Item::Text {
+            tag,
+            text: markdown.to_owned(),
+            step,
+            wall_time: self.wall_time,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::OpenOptions;
+    use std::time::Duration;
+
+    // /dev/full accepts the open and fails every write with ENOSPC, like a full disk.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_is_reported_by_flush_and_every_later_call() {
+        let file = OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let settings = thread::Settings {
+            flush_interval: Duration::from_secs(60),
+            fsync_on_flush: false,
+        };
+        let writer = builder::spawn("/dev".into(), file, "/dev/full".into(), settings, 8).unwrap();
+        writer.add_scalar("loss", 1.0, 0).unwrap();
+        let error = writer.flush().unwrap_err();
+        assert!(matches!(error, Error::Write { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "writing event file /dev/full failed: No space left on device (os error 28); \
+             events given after this point were not written"
+        );
+        let again = writer.add_scalar("loss", 2.0, 1).unwrap_err();
+        assert!(matches!(again, Error::Write { .. }), "{again:?}");
+        assert!(matches!(writer.close(), Err(Error::Write { .. })));
+    }
+}

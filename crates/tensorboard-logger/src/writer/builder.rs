@@ -1,0 +1,122 @@
+//! Options of a [`SummaryWriter`] and the steps that start one.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
+use std::time::Duration;
+
+use super::SummaryWriter;
+use super::shared::Shared;
+use super::thread::{Settings, Worker};
+use crate::error::Error;
+use crate::event_file;
+
+/// Default [`SummaryWriterBuilder::flush_interval`].
+pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(2);
+/// Default [`SummaryWriterBuilder::queue_capacity`].
+pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+
+/// Configures and starts a [`SummaryWriter`].
+///
+/// ```
+/// use std::time::Duration;
+/// use tensorboard_logger::SummaryWriter;
+///
+/// let dir = tempfile::tempdir()?;
+/// let writer = SummaryWriter::builder(dir.path().join("mnist/relu"))
+///     .flush_interval(Duration::from_secs(1))
+///     .queue_capacity(256)
+///     .fsync_on_flush(true)
+///     .build()?;
+/// writer.add_scalar("loss", 0.5, 0)?;
+/// writer.close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until .build() is called"]
+pub struct SummaryWriterBuilder {
+    log_dir: PathBuf,
+    flush_interval: Duration,
+    queue_capacity: usize,
+    fsync_on_flush: bool,
+}
+
+impl SummaryWriterBuilder {
+    pub(crate) fn new(log_dir: PathBuf) -> Self {
+        Self {
+            log_dir,
+            flush_interval: DEFAULT_FLUSH_INTERVAL,
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            fsync_on_flush: false,
+        }
+    }
+
+    /// How long written data may sit in the writer's buffer before it goes to the file,
+    /// where TensorBoard sees it (default 2 s). `Duration::ZERO` flushes after every
+    /// event.
+    pub fn flush_interval(mut self, interval: Duration) -> Self {
+        self.flush_interval = interval;
+        self
+    }
+
+    /// How many calls may wait for the writer thread (default 1024, at least 1). When the
+    /// queue is full, calls block until the thread catches up: memory stays bounded and
+    /// nothing is dropped.
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.queue_capacity = capacity;
+        self
+    }
+
+    /// Whether [`SummaryWriter::flush`] and [`SummaryWriter::close`] also sync the file to
+    /// the disk (`fsync`), so that flushed data survives a power loss, not just a crash
+    /// of the process (default `false`).
+    pub fn fsync_on_flush(mut self, fsync: bool) -> Self {
+        self.fsync_on_flush = fsync;
+        self
+    }
+
+    /// Creates the log directory (and its parents), a new event file in it, and the
+    /// writer thread.
+    pub fn build(self) -> Result<SummaryWriter, Error> {
+        if self.queue_capacity == 0 {
+            return Err(Error::ZeroQueueCapacity);
+        }
+        std::fs::create_dir_all(&self.log_dir).map_err(|source| Error::CreateLogDir {
+            path: self.log_dir.clone(),
+            source,
+        })?;
+        let (file, path) = event_file::create(&self.log_dir)?;
+        let settings = Settings {
+            flush_interval: self.flush_interval,
+            fsync_on_flush: self.fsync_on_flush,
+        };
+        spawn(self.log_dir, file, path, settings, self.queue_capacity)
+    }
+}
+
+/// Starts the writer thread on an open event file.
+pub(super) fn spawn(
+    log_dir: PathBuf,
+    file: File,
+    path: PathBuf,
+    settings: Settings,
+    queue_capacity: usize,
+) -> Result<SummaryWriter, Error> {
+    let shared = Arc::new(Shared::default());
+    let worker = Worker::new(file, path.clone(), shared.clone(), settings).map_err(|source| {
+        Error::CreateEventFile {
+            path: path.clone(),
+            source,
+        }
+    })?;
+    let (sender, receiver) = sync_channel(queue_capacity);
+    let thread = std::thread::Builder::new()
+        .name("tensorboard-writer".into())
+        .spawn(move || worker.run(receiver))
+        .map_err(|source| Error::SpawnWriter {
+            path: path.clone(),
+            source,
+        })?;
+    Ok(SummaryWriter::start(log_dir, path, sender, thread, shared))
+}

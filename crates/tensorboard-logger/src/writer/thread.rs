@@ -1,0 +1,330 @@
+//! The background writer thread: turns commands into events, encodes images, buffers and
+//! flushes the event file, and reports failures through [`Shared`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::shared::{Failure, Shared};
+use crate::event_file::{EventWriter, wall_time};
+use crate::proto::tensorboard::hparams::Status;
+use crate::proto::tensorboard::summary::Value;
+use crate::summary::histogram::HistogramData;
+use crate::summary::hparams::{self, HParamValue};
+use crate::summary::image::Image;
+use crate::summary::{custom_scalars, scalar, text};
+
+/// Work for the writer thread.
+pub(crate) enum Command {
+    /// Something to write.
+    Write(Item),
+    /// Flush (and fsync if configured), then answer.
+    Flush { done: SyncSender<()> },
+    /// Write the hparams end status if there are hparams, flush, and end the thread.
+    Close { panicking: bool },
+}
+
+/// Data to write. Tags arrive validated.
+pub(crate) enum Item {
+    Scalar {
+        tag: Arc<str>,
+        value: f32,
+        step: i64,
+        wall_time: f64,
+    },
+    /// The keys of one `add_scalars` main tag changed: rewrite the layout.
+    Layout { main: Arc<str>, keys: Vec<Arc<str>> },
+    Histogram {
+        tag: Arc<str>,
+        data: Box<HistogramData>,
+        step: i64,
+        wall_time: f64,
+    },
+    /// Every value was NaN or infinite: only the count is written.
+    NonFinite {
+        tag: Arc<str>,
+        count: u64,
+        step: i64,
+        wall_time: f64,
+    },
+    Image {
+        tag: Arc<str>,
+        image: Box<Image>,
+        step: i64,
+        wall_time: f64,
+    },
+    Text {
+        tag: Arc<str>,
+        text: String,
+        step: i64,
+        wall_time: f64,
+    },
+    HParams {
+        hparams: Vec<(String, HParamValue)>,
+        metrics: Vec<Arc<str>>,
+        wall_time: f64,
+    },
+}
+
+/// Settings of the writer thread.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub flush_interval: Duration,
+    pub fsync_on_flush: bool,
+}
+
+/// The writer thread's state.
+pub(crate) struct Worker {
+    events: EventWriter<BufWriter<File>>,
+    path: PathBuf,
+    shared: Arc<Shared>,
+    settings: Settings,
+    /// Data written since the last flush.
+    dirty: bool,
+    last_flush: Instant,
+    /// Set after a final failure: commands are drained and dropped.
+    stopped: bool,
+    layouts: BTreeMap<Arc<str>, Vec<Arc<str>>>,
+    /// Histogram tags that have had non-finite values, with their `<tag>/non_finite` tag.
+    non_finite_tags: HashMap<Arc<str>, Arc<str>>,
+    has_hparams: bool,
+}
+
+/// Capacity of the buffer in front of the event file.
+const BUFFER_BYTES: usize = 1 << 16;
+
+impl Worker {
+    /// Starts the event file (writes its `file_version` event).
+    pub(crate) fn new(
+        file: File,
+        path: PathBuf,
+        shared: Arc<Shared>,
+        settings: Settings,
+    ) -> io::Result<Self> {
+        let events = EventWriter::new(
+            BufWriter::with_capacity(BUFFER_BYTES, file),
+            wall_time(SystemTime::now()),
+        )?;
+        Ok(Self {
+            events,
+            path,
+            shared,
+            settings,
+            dirty: true,
+            last_flush: Instant::now(),
+            stopped: false,
+            layouts: BTreeMap::new(),
+            non_finite_tags: HashMap::new(),
+            has_hparams: false,
+        })
+    }
+
+    /// Runs until a `Close` command or until every sender is gone.
+    pub(crate) fn run(mut self, commands: Receiver<Command>) {
+        loop {
+            let next = if self.dirty && !self.stopped {
+                let waited = self.last_flush.elapsed();
+                commands.recv_timeout(self.settings.flush_interval.saturating_sub(waited))
+            } else {
+                commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            };
+            match next {
+                Ok(Command::Close { panicking }) => {
+                    self.close(panicking);
+                    return;
+                }
+                Ok(Command::Flush { done }) => {
+                    self.flush(self.settings.fsync_on_flush);
+                    // The caller may have given up waiting; nothing to do then.
+                    let _ = done.send(());
+                }
+                Ok(Command::Write(item)) => self.handle(item),
+                Err(RecvTimeoutError::Timeout) => self.flush(false),
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.close(false);
+                    return;
+                }
+            }
+            if self.dirty && self.last_flush.elapsed() >= self.settings.flush_interval {
+                self.flush(false);
+            }
+        }
+    }
+
+    fn handle(&mut self, item: Item) {
+        match item {
+            Item::Scalar {
+                tag,
+                value,
+                step,
+                wall_time,
+            } => self.write(wall_time, step, scalar::value(&tag, value)),
+            Item::Layout { main, keys } => {
+                self.layouts.insert(main, keys);
+                let layout = custom_scalars::layout(
+                    self.layouts
+                        .iter()
+                        .map(|(main, keys)| (main, keys.as_slice())),
+                );
+                // Step 0 always: TensorBoard keeps the latest value of a step, so each
+                // layout replaces the one before.
+                self.write(
+                    wall_time(SystemTime::now()),
+                    0,
+                    custom_scalars::value(&layout),
+                );
+            }
+            Item::Histogram {
+                tag,
+                data,
+                step,
+                wall_time,
+            } => {
+                let count = data.non_finite;
+                self.write(
+                    wall_time,
+                    step,
+                    crate::summary::histogram_value(&tag, &data),
+                );
+                self.non_finite(&tag, count, step, wall_time);
+            }
+            Item::NonFinite {
+                tag,
+                count,
+                step,
+                wall_time,
+            } => self.non_finite(&tag, count, step, wall_time),
+            Item::Image {
+                tag,
+                image,
+                step,
+                wall_time,
+            } => match image.encode_png() {
+                Ok(png) => self.write(
+                    wall_time,
+                    step,
+                    crate::summary::image_value(&tag, &image, png),
+                ),
+                Err(source) => self.shared.fail(Failure::EncodeImage {
+                    tag,
+                    step,
+                    source: Arc::new(source),
+                }),
+            },
+            Item::Text {
+                tag,
+                text: markdown,
+                step,
+                wall_time,
+            } => self.write(wall_time, step, text::value(&tag, &markdown)),
+            Item::HParams {
+                hparams,
+                metrics,
+                wall_time,
+            } => {
+                self.has_hparams = true;
+                self.write(
+                    wall_time,
+                    0,
+                    hparams::experiment_value(&hparams, &metrics, wall_time),
+                );
+                self.write(
+                    wall_time,
+                    0,
+                    hparams::session_start_value(&hparams, wall_time),
+                );
+            }
+        }
+    }
+
+    /// Writes `<tag>/non_finite` when a histogram had non-finite values, and at every
+    /// later histogram of that tag, so the chart shows when they started and stopped.
+    fn non_finite(&mut self, tag: &Arc<str>, count: u64, step: i64, wall_time: f64) {
+        if count == 0 && !self.non_finite_tags.contains_key(tag) {
+            return;
+        }
+        let count_tag = self
+            .non_finite_tags
+            .entry(tag.clone())
+            .or_insert_with(|| format!("{tag}/non_finite").into())
+            .clone();
+        self.write(wall_time, step, scalar::value(&count_tag, count as f32));
+    }
+
+    fn write(&mut self, wall_time: f64, step: i64, value: Value) {
+        if self.stopped {
+            return;
+        }
+        if let Err(source) = self.events.write_summary(wall_time, step, value) {
+            self.fail_io(source);
+        }
+        self.dirty = true;
+    }
+
+    /// Empties the buffer into the file, optionally syncs it to the disk, and checks that
+    /// the file is still where TensorBoard will look for it.
+    fn flush(&mut self, fsync: bool) {
+        self.last_flush = Instant::now();
+        if self.stopped {
+            return;
+        }
+        self.dirty = false;
+        if let Err(source) = self.events.flush() {
+            return self.fail_io(source);
+        }
+        if fsync && let Err(source) = self.events.get_ref().get_ref().sync_data() {
+            return self.fail_io(source);
+        }
+        if !self.file_still_linked() {
+            self.stopped = true;
+            self.shared.fail(Failure::Removed {
+                path: self.path.clone(),
+            });
+        }
+    }
+
+    fn close(&mut self, panicking: bool) {
+        if self.has_hparams {
+            let status = if panicking {
+                Status::Failure
+            } else {
+                Status::Success
+            };
+            let now = wall_time(SystemTime::now());
+            self.write(now, 0, hparams::session_end_value(status, now));
+        }
+        self.flush(self.settings.fsync_on_flush);
+    }
+
+    fn fail_io(&mut self, source: io::Error) {
+        self.stopped = true;
+        self.shared.fail(Failure::Write {
+            path: self.path.clone(),
+            source: Arc::new(source),
+        });
+    }
+
+    /// Whether the path still names our file: removing the directory of an open file
+    /// makes writes to it succeed but vanish.
+    fn file_still_linked(&self) -> bool {
+        let Ok(on_disk) = std::fs::metadata(&self.path) else {
+            return false;
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            match self.events.get_ref().get_ref().metadata() {
+                Ok(open) => open.dev() == on_disk.dev() && open.ino() == on_disk.ino(),
+                Err(_) => false,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            on_disk.is_file()
+        }
+    }
+}

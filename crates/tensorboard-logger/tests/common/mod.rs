@@ -1,0 +1,70 @@
+//! Shared by the integration tests: running the real TensorBoard (Python, from the venv
+//! that scripts/setup.sh makes) on a log directory and looking at what it saw.
+
+// Each test binary uses its own subset of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+/// The venv's Python interpreter, which has TensorBoard installed.
+pub fn python() -> Result<PathBuf> {
+    let python = std::env::var_os("ACTIVATION_STUDY_PYTHON").context(
+        "ACTIVATION_STUDY_PYTHON is not set: run ./scripts/setup.sh, which installs \
+         TensorBoard into a venv and records its python in .cargo/config.toml",
+    )?;
+    Ok(PathBuf::from(python))
+}
+
+/// What TensorBoard sees in `logdir`, as printed by `common/read_runs.py`.
+pub fn tensorboard_view(logdir: &Path) -> Result<Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/read_runs.py");
+    let output = Command::new(python()?)
+        .arg(&script)
+        .arg(logdir)
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !output.status.success() {
+        bail!(
+            "TensorBoard could not read {}: {}\n{}",
+            logdir.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("parsing the output of read_runs.py")
+}
+
+/// A float as the reader script writes it (non-finite values are strings).
+pub fn float(value: &Value) -> f64 {
+    match value {
+        Value::Number(n) => n.as_f64().expect("a float"),
+        Value::String(s) if s == "NaN" => f64::NAN,
+        Value::String(s) if s == "Infinity" => f64::INFINITY,
+        Value::String(s) if s == "-Infinity" => f64::NEG_INFINITY,
+        other => panic!("not a float: {other}"),
+    }
+}
+
+/// The `(step, wall_time, value)` points of a scalar tag of a run.
+pub fn scalars(view: &Value, run: &str, tag: &str) -> Vec<(i64, f64, f64)> {
+    let points = &view["runs"][run]["scalars"][tag];
+    let Some(points) = points.as_array() else {
+        panic!(
+            "TensorBoard shows no scalars {tag:?} in run {run:?}: {}",
+            view["runs"][run]
+        );
+    };
+    points
+        .iter()
+        .map(|p| (p[0].as_i64().unwrap(), float(&p[1]), float(&p[2])))
+        .collect()
+}
+
+/// Compares floats treating NaN as equal to NaN.
+pub fn same_float(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}

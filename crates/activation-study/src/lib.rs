@@ -1,2 +1,26 @@
-//! x
+//! Reproduce "A brief introduction to activation functions in neural networks": train the
+//! TensorFlow tutorials' MNIST and CIFAR-10 networks with sigmoid, tanh, ReLU, leaky ReLU and
+//! ELU using tch, and log to TensorBoard what each layer does.
+//!
+//! The modules, from the bottom up: [`activation`], [`init`] and [`lrn`] are the building
+//! blocks of the [`models`]; [`data`] loads, batches and preprocesses the data sets on the
+//! training device; [`config`] is what defines a run; [`train`] runs one, logging through
+//! [`summaries`] (with a [`WeightAverage`](ema::WeightAverage) where the tutorial evaluates
+//! one) into a directory from [`rundir`] on a device chosen by [`device`]; [`cli`] is the
+//! `train` command that plans the runs and prints the table.
+#![warn(missing_docs)]
+
+pub mod activation;
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod device;
+pub mod ema;
+pub mod error;
+pub mod init;
+pub mod lrn;
+pub mod models;
 pub mod report;
+pub mod rundir;
+pub mod summaries;
+pub mod train;

@@ -1,0 +1,324 @@
+//! The `train` command: flags, planning the runs, running them with progress bars, and the
+//! final table.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::activation::{Activation, ActivationKind, DEFAULT_ELU_ALPHA, DEFAULT_LEAKY_SLOPE};
+use crate::config::RunConfig;
+use crate::data::{self, Dataset, LoadedData};
+use crate::device::{self, DeviceChoice};
+use crate::error::StudyError;
+use crate::rundir;
+use crate::train::{self, RunMetrics};
+
+/// `--activations` values: one of the five, or all of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ActivationChoice {
+    /// All five: sigmoid, tanh, relu, leaky_relu, elu.
+    All,
+    /// `1 / (1 + e^-x)`
+    Sigmoid,
+    /// `tanh x`
+    Tanh,
+    /// `max(0, x)`
+    Relu,
+    /// `max(a x, x)`, slope a from --leaky-slope
+    #[value(name = "leaky_relu")]
+    LeakyRelu,
+    /// `alpha (e^x - 1)` for x < 0, else x; alpha from --elu-alpha
+    Elu,
+}
+
+/// Train the MNIST or CIFAR-10 tutorial network once per activation function and log
+/// everything to TensorBoard (`tensorboard --logdir logs`).
+///
+/// Without arguments: MNIST, all five activations, a short schedule of a few minutes on a
+/// laptop CPU. `--steps 20000` is the tutorial's full MNIST schedule.
+#[derive(Debug, Parser)]
+#[command(name = "train", version)]
+pub struct Args {
+    /// Data set (and with it the network and the tutorial's optimiser settings).
+    #[arg(long, value_enum, default_value_t = Dataset::Mnist)]
+    pub dataset: Dataset,
+
+    /// Activations to train, comma-separated; each is its own run.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "all")]
+    pub activations: Vec<ActivationChoice>,
+
+    /// Optimisation steps per run [default: MNIST 1000 (full: 20000), CIFAR-10 1000 (full: 100000)].
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
+    pub steps: Option<i64>,
+
+    /// Mini-batch size [default: MNIST 50, CIFAR-10 128].
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
+    pub batch_size: Option<i64>,
+
+    /// Learning rate [default: MNIST 1e-4 (Adam), CIFAR-10 0.1 (SGD)].
+    #[arg(long, value_parser = positive_f64)]
+    pub lr: Option<f64>,
+
+    /// Seed of the weights, batch order, dropout and distortions.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Repeat each activation with this many seeds (seed, seed+1, ...); runs are then named
+    /// `<activation>-seed<N>`.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub seeds: u64,
+
+    /// Data root holding mnist/ and cifar10-sample/ (and optionally
+    /// cifar10/cifar-10-batches-bin/) [default: $ACTIVATION_STUDY_DATA, else
+    /// ${ACTIVATION_STUDY_CACHE:-${XDG_CACHE_HOME:-~/.cache}/activation-study}/data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+
+    /// Where runs go: <logdir>/<dataset>/<activation>, numbered (-2, -3, ...) if taken.
+    #[arg(long, default_value = "logs")]
+    pub logdir: PathBuf,
+
+    /// Training device; auto uses CUDA when libtorch sees a GPU.
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+
+    /// Steps between evaluations on the whole test set [default: 500].
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
+    pub eval_every: Option<i64>,
+
+    /// Steps between histograms, sparsity/saturation and image summaries.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..))]
+    pub hist_every: i64,
+
+    /// Steps between scalar summaries (losses, accuracy) and progress updates.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..))]
+    pub log_every: i64,
+
+    /// Slope a of leaky ReLU, max(a x, x), in [0, 1).
+    #[arg(long, default_value_t = DEFAULT_LEAKY_SLOPE)]
+    pub leaky_slope: f64,
+
+    /// Alpha of ELU, alpha (e^x - 1) for x < 0.
+    #[arg(long, default_value_t = DEFAULT_ELU_ALPHA)]
+    pub elu_alpha: f64,
+
+    /// libtorch CPU threads [default: libtorch's choice, usually one per core].
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+    pub threads: Option<i32>,
+}
+
+fn positive_f64(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|e| format!("{s:?} is not a number: {e}"))?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} must be a positive, finite number"))
+    }
+}
+
+impl Args {
+    /// The activations to run, in the study's order, without repeats.
+    pub fn activation_kinds(&self) -> Vec<ActivationKind> {
+        if self.activations.contains(&ActivationChoice::All) {
+            return ActivationKind::ALL.to_vec();
+        }
+        ActivationKind::ALL
+            .into_iter()
+            .filter(|kind| {
+                self.activations.iter().any(|c| {
+                    matches!(
+                        (c, kind),
+                        (ActivationChoice::Sigmoid, ActivationKind::Sigmoid)
+                            | (ActivationChoice::Tanh, ActivationKind::Tanh)
+                            | (ActivationChoice::Relu, ActivationKind::Relu)
+                            | (ActivationChoice::LeakyRelu, ActivationKind::LeakyRelu)
+                            | (ActivationChoice::Elu, ActivationKind::Elu)
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The data root: `--data-dir`, else the default rule.
+    pub fn data_root(&self) -> Result<PathBuf, StudyError> {
+        match &self.data_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => data::default_data_dir(|name| std::env::var_os(name)).ok_or_else(|| {
+                StudyError::InvalidSetting(
+                    "no data directory: none of ACTIVATION_STUDY_DATA, ACTIVATION_STUDY_CACHE, \
+                     XDG_CACHE_HOME or HOME is set; pass --data-dir"
+                        .into(),
+                )
+            }),
+        }
+    }
+}
+
+/// A finished (or failed) run, for the final table.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The run's configuration.
+    pub config: RunConfig,
+    /// Its metrics, or why it stopped.
+    pub result: Result<RunMetrics, StudyError>,
+}
+
+/// Runs the study `args` describes. Messages go to `err`, the table to `out`; progress bars
+/// draw on the terminal's stderr (hidden when it is not a terminal). Returns every run's
+/// outcome; an error only when nothing could start (bad setting, data, device, log dir).
+pub fn run(
+    args: &Args,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Vec<RunOutcome>, StudyError> {
+    let kinds = args.activation_kinds();
+    for kind in &kinds {
+        Activation::new(*kind, args.leaky_slope, args.elu_alpha)
+            .map_err(|e| StudyError::InvalidSetting(e.to_string()))?;
+    }
+    if let Some(threads) = args.threads {
+        tch::set_num_threads(threads);
+    }
+    let device = device::resolve(args.device)?;
+    let root = args.data_root()?;
+    let data = data::load(args.dataset, &root, device)?;
+    if let Some(warning) = &data.warning {
+        let _ = writeln!(err, "warning: {warning}");
+    }
+    let defaults = args.dataset.defaults();
+    let steps = args.steps.unwrap_or(defaults.steps);
+    let _ = writeln!(
+        err,
+        "{} on {}: {} runs of {steps} steps ({} training / {} test images, {} threads); logs in {}",
+        args.dataset,
+        device::name(device),
+        kinds.len() as u64 * args.seeds,
+        data.train.len(),
+        data.test.len(),
+        tch::get_num_threads(),
+        args.logdir.join(args.dataset.name()).display()
+    );
+
+    let mut outcomes = Vec::new();
+    for kind in kinds {
+        for k in 0..args.seeds {
+            let seed = args.seed + k;
+            let name = if args.seeds > 1 {
+                format!("{kind}-seed{seed}")
+            } else {
+                kind.to_string()
+            };
+            let run_dir = rundir::create_unique(&args.logdir.join(args.dataset.name()), &name)?;
+            let config = run_config(args, kind, seed, steps, device, &data, run_dir)?;
+            let progress = progress_bar(&config);
+            let result = train::train(&config, &data, &progress);
+            match &result {
+                Ok(m) => {
+                    progress.finish_with_message(format!("test accuracy {:.4}", m.test_accuracy))
+                }
+                Err(e) => {
+                    progress.abandon_with_message("failed");
+                    let _ = writeln!(err, "error: run {} failed: {e}", config.run_dir.display());
+                }
+            }
+            outcomes.push(RunOutcome { config, result });
+        }
+    }
+    let _ = write!(out, "{}", table(&outcomes));
+    Ok(outcomes)
+}
+
+fn run_config(
+    args: &Args,
+    kind: ActivationKind,
+    seed: u64,
+    steps: i64,
+    device: tch::Device,
+    data: &LoadedData,
+    run_dir: PathBuf,
+) -> Result<RunConfig, StudyError> {
+    let defaults = args.dataset.defaults();
+    Ok(RunConfig {
+        dataset: args.dataset,
+        activation: Activation::new(kind, args.leaky_slope, args.elu_alpha)
+            .map_err(|e| StudyError::InvalidSetting(e.to_string()))?,
+        leaky_slope: args.leaky_slope,
+        elu_alpha: args.elu_alpha,
+        steps,
+        batch_size: args.batch_size.unwrap_or(defaults.batch_size),
+        lr: args.lr.unwrap_or(defaults.lr),
+        optimizer: defaults.optimizer,
+        seed,
+        device: device::name(device),
+        threads: tch::get_num_threads(),
+        eval_every: args.eval_every.unwrap_or(defaults.eval_every),
+        hist_every: args.hist_every,
+        log_every: args.log_every,
+        ema_decay: defaults.ema_decay,
+        data: data.source.clone(),
+        train_examples: data.train.len(),
+        test_examples: data.test.len(),
+        run_dir,
+    })
+}
+
+fn progress_bar(config: &RunConfig) -> ProgressBar {
+    let bar = ProgressBar::new(config.steps as u64);
+    let style = ProgressStyle::with_template(
+        "{prefix:>18} [{bar:30}] step {pos}/{len} {msg} ({elapsed}, eta {eta})",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    let name = config
+        .run_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    bar.set_prefix(format!("{}/{name}", config.dataset));
+    bar
+}
+
+/// The final table: activation | test accuracy | final cross entropy | seconds.
+pub fn table(outcomes: &[RunOutcome]) -> String {
+    let mut s = String::new();
+    let header = [
+        "run",
+        "activation",
+        "test accuracy",
+        "final cross entropy",
+        "seconds",
+    ];
+    s.push_str(&format!(
+        "{:<24} | {:<10} | {:>13} | {:>19} | {:>7}\n",
+        header[0], header[1], header[2], header[3], header[4]
+    ));
+    s.push_str(&format!(
+        "{:-<24}-|-{:-<10}-|-{:->13}-|-{:->19}-|-{:->7}\n",
+        "", "", "", "", ""
+    ));
+    for o in outcomes {
+        let run = o
+            .config
+            .run_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let kind = o.config.activation_kind().name();
+        match &o.result {
+            Ok(m) => s.push_str(&format!(
+                "{run:<24} | {kind:<10} | {:>13.4} | {:>19.4} | {:>7.1}\n",
+                m.test_accuracy, m.final_cross_entropy, m.seconds
+            )),
+            Err(_) => s.push_str(&format!(
+                "{run:<24} | {kind:<10} | {:>13} | {:>19} | {:>7}\n",
+                "failed", "-", "-"
+            )),
+        }
+    }
+    s
+}

@@ -1,0 +1,180 @@
+//! Error types of the library: one enum for data sets, one for everything a training run can hit.
+
+use std::path::PathBuf;
+
+/// How to get the data sets; appended to every data error.
+pub const DATA_HINT: &str = "run ./scripts/setup.sh to fetch MNIST and the 20-image CIFAR-10 sample, \
+     run ./scripts/download-cifar10.sh for the full CIFAR-10, or point --data-dir \
+     (or $ACTIVATION_STUDY_DATA) at a directory that holds them";
+
+/// Something wrong with a data set file or directory.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// A file the data set needs is not there.
+    #[error("{dataset} file {} is missing; {DATA_HINT}", path.display())]
+    Missing {
+        /// Which data set the file belongs to.
+        dataset: &'static str,
+        /// The path that was looked up.
+        path: PathBuf,
+    },
+    /// A file exists but could not be read.
+    #[error("cannot read {dataset} file {}: {source}; {DATA_HINT}", path.display())]
+    Read {
+        /// Which data set the file belongs to.
+        dataset: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// A file exists but its contents are not what the format says.
+    #[error("{dataset} file {} is malformed: {problem}; {DATA_HINT}", path.display())]
+    Malformed {
+        /// Which data set the file belongs to.
+        dataset: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: FormatError,
+    },
+    /// Images and labels of one split disagree in number.
+    #[error("{dataset}: {} holds {images} images but {} holds {labels} labels; {DATA_HINT}", images_path.display(), labels_path.display())]
+    CountMismatch {
+        /// Which data set.
+        dataset: &'static str,
+        /// The image file.
+        images_path: PathBuf,
+        /// Number of images in it.
+        images: usize,
+        /// The label file.
+        labels_path: PathBuf,
+        /// Number of labels in it.
+        labels: usize,
+    },
+    /// Copying the data onto the training device failed.
+    #[error("cannot move the {dataset} data onto the device: {source}")]
+    Tensor {
+        /// Which data set.
+        dataset: &'static str,
+        /// The libtorch error.
+        source: tch::TchError,
+    },
+}
+
+/// What is wrong with the bytes of a data file (the file's name is added by [`DataError`]).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FormatError {
+    /// The stream ended before the header was complete.
+    #[error("it is {len} bytes long, shorter than its {header}-byte header")]
+    ShortHeader {
+        /// Bytes read.
+        len: usize,
+        /// Bytes the header needs.
+        header: usize,
+    },
+    /// The IDX magic number is not the expected one.
+    #[error("its magic number is {found:#010x}, expected {expected:#010x}")]
+    BadMagic {
+        /// The magic number that was expected.
+        expected: u32,
+        /// The magic number in the file.
+        found: u32,
+    },
+    /// The header's dimensions are not the ones of the data set.
+    #[error("its header gives the shape {found}, expected {expected}")]
+    BadDimensions {
+        /// What the data set needs.
+        expected: String,
+        /// What the header says.
+        found: String,
+    },
+    /// The payload length does not match the header.
+    #[error("its header promises {expected} data bytes but {found} follow")]
+    BadLength {
+        /// Bytes the header promises.
+        expected: usize,
+        /// Bytes present.
+        found: usize,
+    },
+    /// A label is outside 0..=9.
+    #[error("record {index} has label {label}, outside 0..=9")]
+    BadLabel {
+        /// Index of the record.
+        index: usize,
+        /// The label found.
+        label: u8,
+    },
+    /// A CIFAR-10 binary file that is not a whole number of records.
+    #[error("it is {len} bytes long, not a positive multiple of the {record}-byte CIFAR-10 record")]
+    NotWholeRecords {
+        /// File length in bytes.
+        len: usize,
+        /// Record length in bytes.
+        record: usize,
+    },
+    /// Reading the stream failed.
+    #[error("reading it failed: {0}")]
+    Io(String),
+}
+
+/// Anything that stops a training run.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyError {
+    /// A data set could not be loaded.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A libtorch operation failed.
+    #[error("libtorch: {0}")]
+    Tch(#[from] tch::TchError),
+    /// The TensorBoard logger failed.
+    #[error("TensorBoard logging for run {}: {source}", run_dir.display())]
+    Log {
+        /// The run directory being written.
+        run_dir: PathBuf,
+        /// The logger's error.
+        source: tensorboard_logger::Error,
+    },
+    /// A run directory could not be created or written.
+    #[error("cannot write run directory {}: {source}; choose a writable --logdir", path.display())]
+    RunDir {
+        /// The path that failed.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `results.json` could not be serialised.
+    #[error("cannot serialise the results of {}: {source}", path.display())]
+    Json {
+        /// The file being written.
+        path: PathBuf,
+        /// The serde error.
+        source: serde_json::Error,
+    },
+    /// CUDA was requested but libtorch sees no CUDA device.
+    #[error(
+        "--device cuda was requested but libtorch reports no usable CUDA device \
+         (no GPU, no driver, or a CPU-only libtorch); use --device auto or --device cpu"
+    )]
+    CudaUnavailable,
+    /// The loss became NaN or infinite.
+    #[error(
+        "training diverged: {what} is {value} at step {step} ({activation}, lr {lr}); \
+         try a smaller --lr"
+    )]
+    Diverged {
+        /// Which quantity.
+        what: &'static str,
+        /// Its value.
+        value: f64,
+        /// The step.
+        step: i64,
+        /// The activation of the run.
+        activation: String,
+        /// The learning rate of the run.
+        lr: f64,
+    },
+    /// A setting is out of range.
+    #[error("invalid setting: {0}")]
+    InvalidSetting(String),
+}

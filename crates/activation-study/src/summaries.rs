@@ -1,0 +1,336 @@
+//! What a run logs to TensorBoard. Tags are built once when the run starts; histograms,
+//! sparsity and saturation are computed on the training device and only their results
+//! come back to the host.
+
+use std::path::{Path, PathBuf};
+
+use tch::{Device, Kind, Tensor, nn};
+use tensorboard_logger::{HParamValue, Image, SummaryWriter};
+
+use crate::activation::Activation;
+use crate::config::RunConfig;
+use crate::error::StudyError;
+use crate::models::StudyNet;
+
+/// Mean cross entropy of the training batch.
+pub const CROSS_ENTROPY: &str = "cross_entropy";
+/// The L2 weight penalty (0 for the MNIST net, which has none).
+pub const REGULARIZATION_LOSS: &str = "regularization_loss";
+/// Cross entropy plus regularisation: what the optimiser minimises.
+pub const TOTAL_LOSS: &str = "total_loss";
+/// Accuracy on the training batch, from the training forward pass (dropout on).
+pub const TRAIN_ACCURACY: &str = "train/accuracy";
+/// Accuracy on the whole test split (eval mode; averaged weights where the tutorial uses them).
+pub const TEST_ACCURACY: &str = "test/accuracy";
+/// The learning rate.
+pub const LEARNING_RATE: &str = "learning_rate";
+/// Grid of (up to 16 of) the preprocessed training images of the step.
+pub const INPUT_IMAGES: &str = "input";
+/// Grid of the first convolution's filters, each scaled to its own range.
+pub const CONV1_FILTERS: &str = "conv1/filters";
+/// The run's configuration as text.
+pub const CONFIG_TEXT: &str = "config";
+/// Images of the input batch shown.
+const INPUT_IMAGES_SHOWN: i64 = 16;
+/// Nearest-neighbour magnification of the 5x5 filters, so TensorBoard shows them at a visible size.
+const FILTER_ZOOM: i64 = 4;
+
+/// The scalars of one training step, as tensors on the training device.
+#[derive(Clone, Copy, Debug)]
+pub struct StepLosses<'a> {
+    /// Mean cross entropy of the batch.
+    pub cross_entropy: &'a Tensor,
+    /// Sum of the weight penalties.
+    pub regularization: &'a Tensor,
+    /// Cross entropy plus regularisation.
+    pub total: &'a Tensor,
+    /// Fraction of the batch classified correctly.
+    pub train_accuracy: &'a Tensor,
+    /// Each penalised layer's weight loss, in the net's `weight_loss_layers` order.
+    pub weight_losses: &'a [Tensor],
+}
+
+/// Tags of one layer's activation summaries.
+#[derive(Debug)]
+struct LayerTags {
+    activations: String,
+    sparsity: String,
+    saturation: String,
+}
+
+/// Tags of one trainable variable and the variable itself.
+#[derive(Debug)]
+struct ParamTags {
+    var: Tensor,
+    values: String,
+    gradients: String,
+    gradient_norm: String,
+}
+
+/// The TensorBoard writer of one run and its pre-built tags.
+#[derive(Debug)]
+pub struct RunLog {
+    writer: SummaryWriter,
+    run_dir: PathBuf,
+    activation: Activation,
+    layers: Vec<LayerTags>,
+    weight_losses: Vec<String>,
+    params: Vec<ParamTags>,
+    /// Reused buffers for the scalars of a step and their host copy.
+    parts: Vec<Tensor>,
+    scalars: Vec<f32>,
+}
+
+/// A var store name (`conv1.weights`) as a tag (`conv1/weights`).
+pub fn param_tag(name: &str) -> String {
+    name.replace('.', "/")
+}
+
+/// Scales each image of an NCHW float batch to `[0, 1]` by its own minimum and maximum.
+fn per_image_unit_range(xs: &Tensor) -> Result<Tensor, tch::TchError> {
+    let dims = [1i64, 2, 3];
+    let lo = xs.f_amin(dims, true)?;
+    let hi = xs.f_amax(dims, true)?;
+    xs.f_sub(&lo)?.f_div(&hi.f_sub(&lo)?.f_clamp_min(1e-12)?)
+}
+
+impl RunLog {
+    /// Opens the run's event file and builds every tag for `net`, whose variables live in `vs`.
+    pub fn open(
+        run_dir: &Path,
+        vs: &nn::VarStore,
+        net: &dyn StudyNet,
+        activation: Activation,
+    ) -> Result<Self, StudyError> {
+        let writer = SummaryWriter::new(run_dir).map_err(|source| StudyError::Log {
+            run_dir: run_dir.to_path_buf(),
+            source,
+        })?;
+        let layers = net
+            .activation_layers()
+            .iter()
+            .map(|layer| LayerTags {
+                activations: format!("{layer}/activations"),
+                sparsity: format!("{layer}/sparsity"),
+                saturation: format!("{layer}/saturation"),
+            })
+            .collect();
+        let weight_losses = net
+            .weight_loss_layers()
+            .iter()
+            .map(|layer| format!("{layer}/weight_loss"))
+            .collect();
+        let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        let params = named
+            .into_iter()
+            .map(|(name, var)| {
+                let values = param_tag(&name);
+                ParamTags {
+                    var,
+                    gradients: format!("{values}/gradients"),
+                    gradient_norm: format!("{values}/gradient_norm"),
+                    values,
+                }
+            })
+            .collect();
+        Ok(RunLog {
+            writer,
+            run_dir: run_dir.to_path_buf(),
+            activation,
+            layers,
+            weight_losses,
+            params,
+            parts: Vec::with_capacity(8),
+            scalars: Vec::with_capacity(8),
+        })
+    }
+
+    fn log_err<E: Into<tensorboard_logger::Error>>(&self) -> impl Fn(E) -> StudyError + '_ {
+        |source| StudyError::Log {
+            run_dir: self.run_dir.clone(),
+            source: source.into(),
+        }
+    }
+
+    /// Records the configuration as text and as hparams, with `test/accuracy` as the metric.
+    pub fn config(&self, config: &RunConfig) -> Result<(), StudyError> {
+        let json = serde_json::to_string_pretty(config).map_err(|source| StudyError::Json {
+            path: self.run_dir.clone(),
+            source,
+        })?;
+        // Four-space indentation makes TensorBoard's markdown show the JSON as a code block.
+        let text: String = json.lines().map(|l| format!("    {l}\n")).collect();
+        self.writer
+            .add_text(CONFIG_TEXT, &text, 0)
+            .map_err(self.log_err())?;
+        let hparams = [
+            ("dataset", HParamValue::from(config.dataset.name())),
+            (
+                "activation",
+                HParamValue::from(config.activation_kind().name()),
+            ),
+            ("leaky_slope", HParamValue::from(config.leaky_slope)),
+            ("elu_alpha", HParamValue::from(config.elu_alpha)),
+            ("lr", HParamValue::from(config.lr)),
+            ("batch_size", HParamValue::from(config.batch_size as f64)),
+            ("steps", HParamValue::from(config.steps as f64)),
+            ("seed", HParamValue::from(config.seed as f64)),
+            ("device", HParamValue::from(config.device.as_str())),
+        ];
+        self.writer
+            .add_hparams(&hparams, &[TEST_ACCURACY])
+            .map_err(self.log_err())
+    }
+
+    /// Logs the step's scalars and returns `(cross entropy, total loss, train accuracy)`,
+    /// copying them to the host in one transfer.
+    pub fn step_scalars(
+        &mut self,
+        step: i64,
+        lr: f64,
+        losses: &StepLosses<'_>,
+    ) -> Result<(f32, f32, f32), StudyError> {
+        let StepLosses {
+            cross_entropy,
+            regularization,
+            total,
+            train_accuracy,
+            weight_losses,
+        } = *losses;
+        self.parts.clear();
+        for t in [cross_entropy, regularization, total, train_accuracy]
+            .into_iter()
+            .chain(weight_losses)
+        {
+            self.parts
+                .push(t.f_detach()?.f_to_kind(Kind::Float)?.f_reshape([1])?);
+        }
+        let host = Tensor::f_cat(&self.parts, 0)?.f_to_device(Device::Cpu)?;
+        self.scalars.resize(self.parts.len(), 0.0);
+        host.f_copy_data(&mut self.scalars, self.parts.len())?;
+        let s = &self.scalars;
+        let w = &self.writer;
+        let err = |source| StudyError::Log {
+            run_dir: self.run_dir.clone(),
+            source,
+        };
+        w.add_scalar(CROSS_ENTROPY, s[0], step).map_err(err)?;
+        w.add_scalar(REGULARIZATION_LOSS, s[1], step).map_err(err)?;
+        w.add_scalar(TOTAL_LOSS, s[2], step).map_err(err)?;
+        w.add_scalar(TRAIN_ACCURACY, s[3], step).map_err(err)?;
+        w.add_scalar(LEARNING_RATE, lr as f32, step).map_err(err)?;
+        for (tag, value) in self.weight_losses.iter().zip(&s[4..]) {
+            w.add_scalar(tag, *value, step).map_err(err)?;
+        }
+        Ok((s[0], s[2], s[3]))
+    }
+
+    /// Logs the test accuracy.
+    pub fn test_accuracy(&self, step: i64, accuracy: f64) -> Result<(), StudyError> {
+        self.writer
+            .add_scalar(TEST_ACCURACY, accuracy as f32, step)
+            .map_err(self.log_err())
+    }
+
+    /// Logs each layer's activation histogram, sparsity and (for sigmoid and tanh) saturation;
+    /// `captured` holds the layers' outputs from this step's forward pass.
+    pub fn layers(&self, step: i64, captured: &[Tensor]) -> Result<(), StudyError> {
+        tch::no_grad(|| {
+            let mut fractions = Vec::with_capacity(2 * captured.len());
+            for (tags, out) in self.layers.iter().zip(captured) {
+                self.writer
+                    .add_histogram(&tags.activations, out, step)
+                    .map_err(self.log_err())?;
+                fractions.push(crate::activation::sparsity(out)?);
+                if let Some(saturation) = self.activation.saturation(out)? {
+                    fractions.push(saturation);
+                }
+            }
+            let host =
+                Vec::<f32>::try_from(Tensor::f_stack(&fractions, 0)?.f_to_device(Device::Cpu)?)?;
+            let per_layer = if self.activation.unsaturated_range().is_some() {
+                2
+            } else {
+                1
+            };
+            for (tags, values) in self.layers.iter().zip(host.chunks(per_layer)) {
+                self.writer
+                    .add_scalar(&tags.sparsity, values[0], step)
+                    .map_err(self.log_err())?;
+                if let Some(saturation) = values.get(1) {
+                    self.writer
+                        .add_scalar(&tags.saturation, *saturation, step)
+                        .map_err(self.log_err())?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Logs histograms of every variable and of its gradient, and the gradients' L2 norms.
+    pub fn parameters(&self, step: i64) -> Result<(), StudyError> {
+        tch::no_grad(|| {
+            let mut norms = Vec::with_capacity(self.params.len());
+            for p in &self.params {
+                self.writer
+                    .add_histogram(&p.values, &p.var, step)
+                    .map_err(self.log_err())?;
+                let grad = p.var.grad();
+                if grad.defined() {
+                    self.writer
+                        .add_histogram(&p.gradients, &grad, step)
+                        .map_err(self.log_err())?;
+                    norms.push(grad.f_norm()?);
+                }
+            }
+            if norms.is_empty() {
+                return Ok(());
+            }
+            let host = Vec::<f32>::try_from(Tensor::f_stack(&norms, 0)?.f_to_device(Device::Cpu)?)?;
+            let with_grad = self.params.iter().filter(|p| p.var.grad().defined());
+            for (p, norm) in with_grad.zip(host) {
+                self.writer
+                    .add_scalar(&p.gradient_norm, norm, step)
+                    .map_err(self.log_err())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Logs a grid of the step's (preprocessed) input images and one of the first
+    /// convolution's filters, each image scaled to its own range.
+    pub fn images(
+        &self,
+        step: i64,
+        inputs: &Tensor,
+        conv1_weights: &Tensor,
+    ) -> Result<(), StudyError> {
+        tch::no_grad(|| {
+            let shown = inputs.size()[0].min(INPUT_IMAGES_SHOWN);
+            let batch = per_image_unit_range(&inputs.f_narrow(0, 0, shown)?)?;
+            let images = Image::batch_from_tensor(&batch).map_err(self.log_err())?;
+            self.writer
+                .add_images(INPUT_IMAGES, &images, step)
+                .map_err(self.log_err())?;
+            let size = conv1_weights.size();
+            let filters = per_image_unit_range(conv1_weights)?.f_upsample_nearest2d(
+                [size[2] * FILTER_ZOOM, size[3] * FILTER_ZOOM],
+                None,
+                None,
+            )?;
+            let filters = Image::batch_from_tensor(&filters).map_err(self.log_err())?;
+            self.writer
+                .add_images(CONV1_FILTERS, &filters, step)
+                .map_err(self.log_err())
+        })
+    }
+
+    /// Flushes and closes the event file, reporting any error of the writer thread.
+    pub fn close(self) -> Result<(), StudyError> {
+        let run_dir = self.run_dir;
+        self.writer
+            .close()
+            .map_err(|source| StudyError::Log { run_dir, source })
+    }
+}

@@ -29,19 +29,14 @@ impl Image {
         let (channels, cell_height, cell_width) = (first.channels, first.height, first.width);
         let columns = ceil_sqrt(images.len());
         let rows = images.len().div_ceil(columns);
+        // Saturating: a side too large for usize is also too large for PNG, which
+        // `checked_len` reports.
         let side = |cells: usize, cell: usize| {
-            cell.checked_add(PADDING)
-                .and_then(|c| c.checked_mul(cells))
-                .and_then(|s| s.checked_add(PADDING))
+            cell.saturating_add(PADDING)
+                .saturating_mul(cells)
+                .saturating_add(PADDING)
         };
-        let too_large = || ImageError::TooLarge {
-            channels,
-            height: usize::MAX,
-            width: usize::MAX,
-            max: super::MAX_SIDE,
-        };
-        let height = side(rows, cell_height).ok_or_else(too_large)?;
-        let width = side(columns, cell_width).ok_or_else(too_large)?;
+        let (height, width) = (side(rows, cell_height), side(columns, cell_width));
         let len = checked_len(channels, height, width)?;
 
         let mut pixels = vec![0u8; len];

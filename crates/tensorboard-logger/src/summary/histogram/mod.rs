@@ -1,9 +1,10 @@
 //! Histograms: bucketing values (slices, and tch tensors on their own device) into sparse buckets.
 //!
 //! Every histogram uses the same fixed bucket edges, TensorFlow's legacy default (`0` and
-//! `±1e-12·1.1^k` up to `1e20`, see [`buckets`]), so histograms of one tag line up step after
-//! step and a slice on the CPU and a tensor on a GPU give the same counts for the same
-//! values. Only the span from the first to the last non-empty bucket is kept, and each run
+//! `±1e-12·1.1^k` up to `1e20`, 1549 edges), with TensorFlow's rule that a bucket holds the
+//! values from its left edge up to, not including, its right edge. So histograms of one tag
+//! line up step after step, they match torch.utils.tensorboard's bucket for bucket, and a
+//! slice on the CPU and a tensor on a GPU give the same counts for the same values. Only the span from the first to the last non-empty bucket is kept, and each run
 //! of empty buckets inside it becomes one empty bucket (as TensorFlow's own encoder does),
 //! so an event holds a few hundred numbers rather than 1550 buckets.
 //!

@@ -71,6 +71,20 @@ impl<W: Write> EventWriter<W> {
         })
     }
 
+    /// Writes an event holding one scalar, without building the message (see
+    /// [`scalar::encode_event`](crate::summary::scalar::encode_event)).
+    pub fn write_scalar(
+        &mut self,
+        wall_time: f64,
+        step: i64,
+        tag: &str,
+        value: f32,
+    ) -> io::Result<()> {
+        self.buf.clear();
+        crate::summary::scalar::encode_event(wall_time, step, tag, value, &mut self.buf);
+        self.records.write_record(&self.buf)
+    }
+
     /// Flushes the inner writer.
     pub fn flush(&mut self) -> io::Result<()> {
         self.records.flush()

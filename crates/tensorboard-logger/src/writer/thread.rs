@@ -16,7 +16,7 @@ use crate::proto::tensorboard::summary::Value;
 use crate::summary::histogram::HistogramData;
 use crate::summary::hparams::{self, HParamValue};
 use crate::summary::image::Image;
-use crate::summary::{custom_scalars, scalar, text};
+use crate::summary::{custom_scalars, text};
 
 /// Work for the writer thread.
 pub(crate) enum Command {
@@ -162,7 +162,7 @@ impl Worker {
                 value,
                 step,
                 wall_time,
-            } => self.write(wall_time, step, scalar::value(&tag, value)),
+            } => self.write_scalar(wall_time, step, &tag, value),
             Item::Layout { main, keys } => {
                 self.layouts.insert(main, keys);
                 let layout = custom_scalars::layout(
@@ -252,7 +252,7 @@ impl Worker {
             .entry(tag.clone())
             .or_insert_with(|| format!("{tag}/non_finite").into())
             .clone();
-        self.write(wall_time, step, scalar::value(&count_tag, count as f32));
+        self.write_scalar(wall_time, step, &count_tag, count as f32);
     }
 
     fn write(&mut self, wall_time: f64, step: i64, value: Value) {
@@ -260,6 +260,16 @@ impl Worker {
             return;
         }
         if let Err(source) = self.events.write_summary(wall_time, step, value) {
+            self.fail_io(source);
+        }
+        self.dirty = true;
+    }
+
+    fn write_scalar(&mut self, wall_time: f64, step: i64, tag: &str, value: f32) {
+        if self.stopped {
+            return;
+        }
+        if let Err(source) = self.events.write_scalar(wall_time, step, tag, value) {
             self.fail_io(source);
         }
         self.dirty = true;

@@ -37,11 +37,15 @@ fn main() -> ExitCode {
     match result {
         Ok(report) => {
             print!("{}", report.table);
+            let warnings = match report.warnings.len() {
+                0 => String::new(),
+                1 => " (1 warning above)".to_owned(),
+                n => format!(" ({n} warnings above)"),
+            };
             eprintln!(
-                "wrote {} plots and {} ({} warnings)",
+                "wrote {} plots and {}{warnings}",
                 report.pngs.len(),
-                report.page.display(),
-                report.warnings.len()
+                report.page.display()
             );
             ExitCode::SUCCESS
         }

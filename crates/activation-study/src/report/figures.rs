@@ -270,6 +270,10 @@ fn pooled(group: &Group<'_>, tag: &str) -> Vec<(i64, Histogram)> {
                 histogram
                     .buckets
                     .extend_from_slice(&other.points()[i].1.buckets);
+                // Quantiles walk the buckets left to right.
+                histogram
+                    .buckets
+                    .sort_by(|a, b| a.left.total_cmp(&b.left).then(a.right.total_cmp(&b.right)));
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::report::series::Histogram;
 /// Most columns drawn per panel; longer runs are thinned evenly.
 const MAX_COLUMNS: usize = 160;
 /// Value bins per column.
-const ROWS: usize = 90;
+const ROWS: usize = 50;
 /// Share of the values that the shared value axis leaves out at each end, so a few
 /// outliers do not squash every distribution into a line.
 const TAIL: f64 = 0.005;
@@ -60,8 +60,10 @@ pub fn figure(
     let range = shared_range(panels).unwrap_or((-1.0, 1.0));
     render(path, size, |canvas| {
         let body = canvas.header(title, legend)?;
+        // One panel needs no caption: the legend names it.
+        let captioned = panels.len() > 1;
         for (cell, panel) in grid(&body, panels.len()).iter().zip(panels) {
-            draw_panel(canvas, cell, y_label, panel, range)?;
+            draw_panel(canvas, cell, y_label, panel, range, captioned)?;
         }
         Ok(())
     })
@@ -73,6 +75,7 @@ fn draw_panel<'a>(
     y_label: &str,
     panel: &HeatPanel,
     (y0, y1): (f64, f64),
+    captioned: bool,
 ) -> Result<(), String> {
     let columns = thin(&panel.histograms);
     let steps: Vec<f64> = columns.iter().map(|(s, _)| *s as f64).collect();
@@ -84,7 +87,7 @@ fn draw_panel<'a>(
         (Some(&only), _) => (only - 0.5, only + 0.5),
         _ => (0.0, 1.0),
     };
-    let mut chart = canvas.chart(area, x0..x1, y0..y1, true)?;
+    let mut chart = canvas.chart(area, x0..x1, y0..y1, captioned)?;
 
     let bin = (y1 - y0) / ROWS as f64;
     let mut cells = Vec::with_capacity(columns.len() * ROWS);
@@ -130,7 +133,7 @@ fn draw_panel<'a>(
     canvas.axes(
         &mut chart,
         false,
-        Some((&panel.caption, panel.color)),
+        captioned.then_some((panel.caption.as_str(), panel.color)),
         "step",
         y_label,
     )

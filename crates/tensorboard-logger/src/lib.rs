@@ -21,8 +21,22 @@
 //! - [`writer`]: [`SummaryWriter`], writing from a background thread;
 //! - [`reader`]: reading event files and run directories back.
 //!
-//! Tags follow the policy in [`tag`]. With the `tch` feature, histograms and images are
-//! also made from `tch::Tensor`s.
+//! With the `tch` feature, histograms and images are also made from `tch::Tensor`s.
+//!
+//! # Behaviour worth knowing
+//! - **Tags** follow the policy in [`tag`] (ASCII letters, digits, `_ - . /`); others are
+//!   rejected with an error that suggests a valid tag, never silently rewritten.
+//! - **`add_scalars`** writes `<main>/<key>` tags into the same run and keeps a Custom
+//!   Scalars layout with one chart per main tag ([`summary::custom_scalars`]).
+//! - **NaN and ±∞ scalars** are written as given; TensorBoard plots them.
+//! - **Non-finite histogram values** are left out of the histogram and counted in the
+//!   scalar `<tag>/non_finite`, from the first step that has any.
+//! - **hparams** go into the run itself with their types, and `close` records the end
+//!   status ([`summary::hparams`]).
+//! - **Delivery**: calls queue to a writer thread (bounded; a full queue makes the caller
+//!   wait), which flushes at least every 2 s by default. `flush` waits until everything
+//!   given is in the file; `close` and `Drop` flush too. A write error (full disk, run
+//!   directory removed) is returned by the next call, `flush` or `close`.
 #![warn(missing_docs)]
 
 pub mod crc;

@@ -39,6 +39,10 @@ use thread::{Command, Item};
 /// named by its path below `--logdir`. The writer is `Send + Sync`; share it between
 /// threads by reference or in an `Arc`.
 ///
+/// Each distinct tag is checked once and kept for the writer's lifetime, so logging a
+/// known tag allocates nothing on the caller's thread; build tags once rather than
+/// formatting a new one per step.
+///
 /// ```
 /// use tensorboard_logger::{HParamValue, SummaryWriter};
 ///
@@ -474,6 +478,13 @@ mod tests {
     use super::*;
     use std::fs::OpenOptions;
     use std::time::Duration;
+
+    #[test]
+    fn writer_and_errors_can_cross_threads() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<SummaryWriter>();
+        send_sync::<Error>();
+    }
 
     // /dev/full accepts the open and fails every write with ENOSPC, like a full disk.
     #[cfg(target_os = "linux")]

@@ -137,18 +137,24 @@ pub fn create(dir: &Path) -> Result<(File, PathBuf), Error> {
     let host = gethostname::gethostname();
     let host = sanitize_host(&host.to_string_lossy());
     let pid = std::process::id();
+    let mut attempts = 0;
     loop {
         let counter = FILE_COUNTER.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(file_name(SystemTime::now(), &host, pid, counter));
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((file, path)),
-            // Another process reusing our pid wrote this name in this second; the next
-            // counter value is free.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            // Another process with our pid (a reused one, or one in another container)
+            // wrote this name in this second; a later counter value is free.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < MAX_ATTEMPTS => {
+                attempts += 1;
+            }
             Err(source) => return Err(Error::CreateEventFile { path, source }),
         }
     }
 }
+
+/// Names tried before giving up when every one exists already.
+const MAX_ATTEMPTS: u32 = 1000;
 
 /// Host names may hold characters that are awkward in file names; keep the name
 /// readable and a single path component.

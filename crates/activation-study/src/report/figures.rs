@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::error::ReportError;
 use super::group::Group;
 use super::plot::heatmap::{self, HeatPanel};
-use super::plot::lines::{self, Curve, Panel};
+use super::plot::lines::{self, Curve, Panel, YAxis};
 use super::plot::{LegendEntry, Size, color_for};
 use super::series::Histogram;
 use super::stats::{band, smooth};
@@ -78,6 +78,7 @@ pub fn draw_dataset(
             y_label: "accuracy",
             tag: settings.accuracy_tag,
             smoothing: 0.0,
+            y_axis: YAxis::Clamped(0.0, 1.0),
             caption: format!(
                 "`{}` against step, one line per activation. {seeds_note}",
                 settings.accuracy_tag
@@ -94,6 +95,7 @@ pub fn draw_dataset(
             y_label: "cross entropy",
             tag: CROSS_ENTROPY,
             smoothing,
+            y_axis: YAxis::Auto,
             caption: format!(
                 "The training batches' mean softmax cross entropy (`{CROSS_ENTROPY}`), the post's \"entropy loss\". \
                  {seeds_note}{smoothing_note}"
@@ -110,6 +112,7 @@ pub fn draw_dataset(
             y_label: "total loss",
             tag: TOTAL_LOSS,
             smoothing,
+            y_axis: YAxis::Auto,
             caption: format!(
                 "Cross entropy plus weight regularization (`{TOTAL_LOSS}`). {seeds_note}{smoothing_note}"
             ),
@@ -126,6 +129,7 @@ struct ScalarFigure<'a> {
     y_label: &'a str,
     tag: &'a str,
     smoothing: f64,
+    y_axis: YAxis,
     caption: String,
 }
 
@@ -197,6 +201,7 @@ fn scalar_figure(
         settings.size,
         &title,
         spec.y_label,
+        spec.y_axis,
         &legend,
         &[Panel {
             caption: None,
@@ -322,7 +327,16 @@ fn sparsity_figure(
     let legend: Vec<LegendEntry> = shown.iter().map(|&i| legend_entry(groups[i], i)).collect();
     let path = settings.out_dir.join(file_name(dataset, "sparsity"));
     let title = format!("{dataset}: sparsity (fraction of zero activations)");
-    lines::figure(&path, settings.size, &title, "sparsity", &legend, &panels)?;
+    // Fractions on one fixed scale: a dead layer shows at once next to a live one.
+    lines::figure(
+        &path,
+        settings.size,
+        &title,
+        "sparsity",
+        YAxis::Fixed(0.0, 1.0),
+        &legend,
+        &panels,
+    )?;
     let caption = format!(
         "`<layer>{SPARSITY_SUFFIX}` against step, one panel per layer: the fraction of the layer's outputs \
          that are exactly zero, the dead-ReLU monitor the post recommends.{smoothing_note}"

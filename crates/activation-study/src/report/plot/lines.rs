@@ -17,6 +17,17 @@ pub struct Curve {
     pub points: Vec<BandPoint>,
 }
 
+/// How the value axis of a line chart spans its data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum YAxis {
+    /// The data's range, padded.
+    Auto,
+    /// The data's range, padded, but never outside `(lo, hi)` (for fractions).
+    Clamped(f64, f64),
+    /// Always `(lo, hi)` (and a sliver), so charts of different runs compare at a glance.
+    Fixed(f64, f64),
+}
+
 /// One chart of a figure.
 #[derive(Debug, Clone)]
 pub struct Panel {
@@ -32,13 +43,14 @@ pub fn figure(
     size: Size,
     title: &str,
     y_label: &str,
+    y_axis: YAxis,
     legend: &[LegendEntry],
     panels: &[Panel],
 ) -> Result<(), ReportError> {
     render(path, size, |canvas| {
         let body = canvas.header(title, legend)?;
         for (cell, panel) in grid(&body, panels.len()).iter().zip(panels) {
-            draw_panel(canvas, cell, y_label, panel)?;
+            draw_panel(canvas, cell, y_label, y_axis, panel)?;
         }
         Ok(())
     })
@@ -48,6 +60,7 @@ fn draw_panel<'a>(
     canvas: &Canvas<'a>,
     area: &Area<'a>,
     y_label: &str,
+    y_axis: YAxis,
     panel: &Panel,
 ) -> Result<(), String> {
     let points = || panel.curves.iter().flat_map(|c| &c.points);
@@ -72,7 +85,12 @@ fn draw_panel<'a>(
     } else {
         y0.abs().max(1.0) * 0.1
     };
-    (y0, y1) = (y0 - pad, y1 + pad);
+    (y0, y1) = match y_axis {
+        YAxis::Auto => (y0 - pad, y1 + pad),
+        YAxis::Clamped(lo, hi) => ((y0 - pad).max(lo), (y1 + pad).min(hi)),
+        // A sliver of room so lines along an edge are not half hidden by the axis.
+        YAxis::Fixed(lo, hi) => (lo - (hi - lo) * 0.02, hi + (hi - lo) * 0.02),
+    };
 
     let mut chart = canvas.chart(area, x0..x1, y0..y1, panel.caption.is_some())?;
     let caption = panel.caption.as_deref().map(|c| (c, BLACK));

@@ -248,7 +248,7 @@ fn histogram_figure(
     let caption = format!(
         "One panel per activation: step across, value of `{tag}` up, the darker a cell the more of that \
          step's values lie there (each column scaled to its densest bin); the black line is the median. \
-         All panels share one value axis, so narrower bands mean smaller values. Several runs' histograms \
+         All panels share one value axis, so narrower bands mean smaller values; each panel's title gives the bound on 98% of its last step's values. Several runs' histograms \
          are pooled at each step."
     );
     Ok(Figure::Written {

@@ -60,10 +60,8 @@ pub fn figure(
     let range = shared_range(panels).unwrap_or((-1.0, 1.0));
     render(path, size, |canvas| {
         let body = canvas.header(title, legend)?;
-        // One panel needs no caption: the legend names it.
-        let captioned = panels.len() > 1;
         for (cell, panel) in grid(&body, panels.len()).iter().zip(panels) {
-            draw_panel(canvas, cell, y_label, panel, range, captioned)?;
+            draw_panel(canvas, cell, y_label, panel, range)?;
         }
         Ok(())
     })
@@ -75,7 +73,6 @@ fn draw_panel<'a>(
     y_label: &str,
     panel: &HeatPanel,
     (y0, y1): (f64, f64),
-    captioned: bool,
 ) -> Result<(), String> {
     let columns = thin(&panel.histograms);
     let steps: Vec<f64> = columns.iter().map(|(s, _)| *s as f64).collect();
@@ -87,7 +84,7 @@ fn draw_panel<'a>(
         (Some(&only), _) => (only - 0.5, only + 0.5),
         _ => (0.0, 1.0),
     };
-    let mut chart = canvas.chart(area, x0..x1, y0..y1, captioned)?;
+    let mut chart = canvas.chart(area, x0..x1, y0..y1, true)?;
 
     let bin = (y1 - y0) / ROWS as f64;
     let mut cells = Vec::with_capacity(columns.len() * ROWS);
@@ -133,10 +130,35 @@ fn draw_panel<'a>(
     canvas.axes(
         &mut chart,
         false,
-        captioned.then_some((panel.caption.as_str(), panel.color)),
+        Some((caption(panel).as_str(), panel.color)),
         "step",
         y_label,
     )
+}
+
+/// The panel's name and how far 98% of its last step's values spread, which a shared
+/// axis can squash into a thin line.
+fn caption(panel: &HeatPanel) -> String {
+    let spread = panel.histograms.last().and_then(|(_, h)| {
+        let (lo, hi) = (h.quantile(0.01)?, h.quantile(0.99)?);
+        Some(lo.abs().max(hi.abs()))
+    });
+    match spread {
+        Some(spread) => format!("{}: 98% within ±{}", panel.caption, short(spread)),
+        None => panel.caption.clone(),
+    }
+}
+
+/// Two significant digits, in scientific notation for small values.
+fn short(value: f64) -> String {
+    if value == 0.0 {
+        "0".to_owned()
+    } else if value < 0.01 {
+        format!("{value:.1e}")
+    } else {
+        let decimals = (1 - value.log10().floor() as i32).max(0) as usize;
+        format!("{value:.decimals$}")
+    }
 }
 
 /// At most `MAX_COLUMNS` histograms, evenly spread, always keeping the last.
@@ -199,6 +221,15 @@ mod tests {
         let kept = thin(&many);
         assert_eq!(kept.len(), MAX_COLUMNS);
         assert_eq!((kept[0].0, kept[MAX_COLUMNS - 1].0), (0, 999));
+    }
+
+    #[test]
+    fn spreads_are_shown_with_two_significant_digits() {
+        let shown: Vec<String> = [0.0, 0.0123, 0.4567, 3.21, 0.00042]
+            .into_iter()
+            .map(short)
+            .collect();
+        assert_eq!(shown, ["0", "0.012", "0.46", "3.2", "4.2e-4"]);
     }
 
     #[test]

@@ -275,13 +275,22 @@ impl<'a> Canvas<'a> {
             true,
         )?;
         if let Some((caption, color)) = caption {
-            self.label(
-                caption,
-                Text::Caption,
-                color,
-                (middle.0, ys.start - gap),
-                (Align::Center, Align::End),
-                false,
+            // A long caption over a narrow panel shrinks to fit (down to 70%).
+            let full = self.size.font(Text::Caption);
+            let room = f64::from(xs.end - xs.start);
+            let size =
+                (full * room / self.text.width(caption, full).max(1.0)).clamp(full * 0.7, full);
+            self.text.draw(
+                &self.root,
+                &Label {
+                    text: caption,
+                    size,
+                    color,
+                    at: (middle.0, ys.start - gap),
+                    along: Align::Center,
+                    across: Align::End,
+                    upright: false,
+                },
             )?;
         }
         Ok(())
@@ -372,7 +381,8 @@ pub fn value_formatter(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
         2
     };
     move |v: &f64| {
-        if *v == 0.0 {
+        // Key points are computed in floating point: zero can come out as -1e-17.
+        if v.abs() <= span * 1e-9 {
             "0".to_owned()
         } else if scientific {
             format!("{v:.1e}")
@@ -398,6 +408,7 @@ mod tests {
         assert_eq!(show(0.0, 2.5, &[0.0, 0.5, 2.5]), ["0", "0.5", "2.5"]);
         assert_eq!(show(-3e-3, 3e-3, &[-3e-3, 1.5e-3]), ["-3.0e-3", "1.5e-3"]);
         assert_eq!(show(0.0, 2e5, &[1e5]), ["1.0e5"]);
+        assert_eq!(show(-0.4, 0.4, &[-2.7e-17]), ["0"]);
     }
 
     #[test]

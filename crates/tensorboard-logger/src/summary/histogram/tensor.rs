@@ -1,5 +1,6 @@
-//! The tch path: a tensor's histogram computed on the tensor's own device with tch ops, so
-//! only the per-key counts and four statistics (one small `f64` tensor) reach the host.
+//! Tensors: a CPU tensor is bucketed by the slice path reading the tensor's own memory; on
+//! any other device (CUDA) the histogram is computed there with tch ops, so only the
+//! per-key counts and four statistics (one small `f64` tensor) reach the host.
 //!
 //! The device does what the CPU slice path does with the same tables: it takes each value's
 //! key from its bits, looks up the key's threshold, and counts `(key, value >= threshold)`
@@ -8,18 +9,34 @@
 //! `bincount`, `nan_to_num`, reductions) runs on CUDA as on the CPU, and no result depends
 //! on the order of floating-point sums except `sum` and `sum_squares`.
 
+use tch::kind::Element;
 use tch::{Device, Kind, Tensor};
 
 use super::buckets::{F32_KEY_SHIFT, F32_KEYS, F64_KEY_SHIFT, NON_FINITE_SLOT, SLOTS, TABLES};
+use super::slice::{self, Sample};
 use super::{HistogramData, HistogramError, HistogramInput, Moments};
 
 impl HistogramInput for Tensor {
     fn to_histogram(&self) -> Result<HistogramData, HistogramError> {
-        histogram(self)
+        let (values, width) = prepare(self)?;
+        if values.device() == Device::Cpu {
+            // On the CPU the slice path is several times faster than the tch ops; for a
+            // contiguous `f32`/`f64` tensor it reads the tensor's memory without a copy.
+            let values = values.f_contiguous()?.f_resolve_neg()?;
+            let on_host = match width {
+                Width::F32 => in_place(&values, slice::histogram::<f32>),
+                Width::F64 => in_place(&values, slice::histogram::<f64>),
+            };
+            if let Some(histogram) = on_host {
+                return histogram;
+            }
+        }
+        on_device(&values, width)
     }
 }
 
 /// How a tensor kind is bucketed.
+#[derive(Debug, Clone, Copy)]
 enum Width {
     /// Converted to `f32` on the device (exact for these kinds), then the `f32` tables.
     F32,
@@ -27,26 +44,29 @@ enum Width {
     F64,
 }
 
-fn histogram(tensor: &Tensor) -> Result<HistogramData, HistogramError> {
+/// The tensor's values, detached (no autograd graph is built), flattened (a view when
+/// contiguous) and converted on its device to the kind its width buckets (no copy when it
+/// has that kind already).
+fn prepare(tensor: &Tensor) -> Result<(Tensor, Width), HistogramError> {
     if !tensor.defined() {
         return Err(HistogramError::UndefinedTensor);
     }
     let kind = tensor.f_kind()?;
-    let width = match kind {
+    let (width, wide_kind) = match kind {
         Kind::Float
         | Kind::Half
         | Kind::BFloat16
         | Kind::Float8e5m2
         | Kind::Float8e4m3fn
         | Kind::Float8e5m2fnuz
-        | Kind::Float8e4m3fnuz => Width::F32,
+        | Kind::Float8e4m3fnuz => (Width::F32, Kind::Float),
         Kind::Double
         | Kind::Uint8
         | Kind::Int8
         | Kind::Int16
         | Kind::Int
         | Kind::Int64
-        | Kind::Bool => Width::F64,
+        | Kind::Bool => (Width::F64, Kind::Double),
         Kind::ComplexHalf
         | Kind::ComplexFloat
         | Kind::ComplexDouble
@@ -57,17 +77,48 @@ fn histogram(tensor: &Tensor) -> Result<HistogramData, HistogramError> {
     if tensor.size().contains(&0) {
         return Err(HistogramError::Empty);
     }
-    // Detached, so that no autograd graph is built; flattened (a view when contiguous).
-    let values = tensor.f_detach()?.f_reshape([-1])?;
+    let values = tensor.f_detach()?.f_reshape([-1])?.f_to_kind(wide_kind)?;
+    Ok((values, width))
+}
+
+/// Runs `histogram` on the memory of a flat CPU tensor of `T`'s kind, without copying it;
+/// `None` when the tensor is not plain contiguous CPU memory of that kind.
+#[allow(unsafe_code)] // Reading the tensor's memory in place spares a copy of all its values.
+fn in_place<T: Element + Sample, R>(
+    values: &Tensor,
+    histogram: impl FnOnce(&[T]) -> R,
+) -> Option<R> {
+    // The order matters: `is_contiguous` fails on sparse tensors.
+    let plain = values.device() == Device::Cpu
+        && !values.is_sparse()
+        && !values.is_mkldnn()
+        && values.is_contiguous()
+        && !values.is_neg()
+        && values.f_kind().ok() == Some(T::KIND);
+    if !plain {
+        return None;
+    }
+    let len = usize::try_from(values.size1().ok()?).ok()?;
+    let data = values.data_ptr().cast::<T>().cast_const();
+    if len == 0 || data.is_null() || !data.is_aligned() {
+        return None;
+    }
+    // SAFETY: `values` is a dense, contiguous, one-dimensional CPU tensor of `len` elements
+    // of `T`'s kind without a lazy negation (all checked above), so `data` points to `len`
+    // initialized, aligned `T`s in its storage. The storage lives as long as `values`,
+    // which is borrowed for this whole call, and the slice does not leave the call.
+    // Nothing writes through the shared borrow; an in-place op on another handle of the
+    // same storage, run on another thread meanwhile, would race with libtorch's own
+    // kernels reading it just the same.
+    let slice = unsafe { std::slice::from_raw_parts(data, len) };
+    Some(histogram(slice))
+}
+
+/// The histogram computed on the tensor's device with tch ops: what a CUDA tensor gets.
+fn on_device(values: &Tensor, width: Width) -> Result<HistogramData, HistogramError> {
     let (host, slots_from) = match width {
-        Width::F32 => {
-            let values = values.f_to_kind(Kind::Float)?;
-            (device_counts_f32(&values)?, slots_f32 as fn(&[f64]) -> _)
-        }
-        Width::F64 => {
-            let values = values.f_to_kind(Kind::Double)?;
-            (device_counts_f64(&values)?, slots_f64 as fn(&[f64]) -> _)
-        }
+        Width::F32 => (device_counts_f32(values)?, slots_f32 as fn(&[f64]) -> _),
+        Width::F64 => (device_counts_f64(values)?, slots_f64 as fn(&[f64]) -> _),
     };
     let (stats, counts) = host.split_at(4);
     let slots = slots_from(counts);
@@ -223,6 +274,16 @@ mod tests {
         v
     }
 
+    /// The histogram by both paths: `to_histogram` (on the CPU, the slice path reading the
+    /// tensor's memory) and the tch ops that other devices run, forced here on the CPU.
+    fn both_paths(tensor: &Tensor) -> [HistogramData; 2] {
+        let (values, width) = prepare(tensor).unwrap();
+        [
+            tensor.to_histogram().unwrap(),
+            on_device(&values, width).unwrap(),
+        ]
+    }
+
     /// Same buckets, counts and extremes, bit for bit.
     fn assert_same_buckets(tensor: &HistogramData, slice: &HistogramData) {
         assert_eq!(tensor.bucket_limits, slice.bucket_limits);
@@ -268,9 +329,10 @@ mod tests {
     #[test]
     fn f32_tensor_matches_slice() {
         let values = hard_f32_values();
-        let from_tensor = Tensor::from_slice(&values).to_histogram().unwrap();
         let from_slice = values.to_histogram().unwrap();
-        assert_same(&from_tensor, &from_slice, &values);
+        for from_tensor in both_paths(&Tensor::from_slice(&values)) {
+            assert_same(&from_tensor, &from_slice, &values);
+        }
         let non_finite = values.iter().filter(|v| !v.is_finite()).count();
         assert_eq!(from_slice.non_finite, non_finite as u64);
         assert!(non_finite >= 4);
@@ -283,12 +345,14 @@ mod tests {
         for &edge in &TABLES.edges {
             values.extend([edge, edge.next_up(), edge.next_down()]);
         }
-        let from_tensor = Tensor::from_slice(&values).to_histogram().unwrap();
-        assert_same(&from_tensor, &values.to_histogram().unwrap(), &values);
+        for from_tensor in both_paths(&Tensor::from_slice(&values)) {
+            assert_same(&from_tensor, &values.to_histogram().unwrap(), &values);
+        }
         // Values whose sums overflow: only the buckets and extremes can be compared.
         values.extend([1e300, -1e300, f64::MAX, f64::MIN]);
-        let from_tensor = Tensor::from_slice(&values).to_histogram().unwrap();
-        assert_same_buckets(&from_tensor, &values.to_histogram().unwrap());
+        for from_tensor in both_paths(&Tensor::from_slice(&values)) {
+            assert_same_buckets(&from_tensor, &values.to_histogram().unwrap());
+        }
     }
 
     #[test]
@@ -298,23 +362,18 @@ mod tests {
             let t = Tensor::from_slice(&values).to_kind(kind);
             // Both half kinds widen to f32 exactly, so this is the tensor's own values.
             let exact = Vec::<f32>::try_from(t.to_kind(Kind::Float)).unwrap();
-            assert_same(
-                &t.to_histogram().unwrap(),
-                &exact.to_histogram().unwrap(),
-                &exact,
-            );
+            for from_tensor in both_paths(&t) {
+                assert_same(&from_tensor, &exact.to_histogram().unwrap(), &exact);
+            }
         }
         let ints: Vec<i64> = (-500..500).map(|i| i * i * i).collect();
         let wide: Vec<f64> = ints.iter().map(|&i| i as f64).collect();
-        let t = Tensor::from_slice(&ints);
-        assert_same(
-            &t.to_histogram().unwrap(),
-            &wide.to_histogram().unwrap(),
-            &wide,
-        );
-        let bools = Tensor::from_slice(&[true, false, true]);
-        let h = bools.to_histogram().unwrap();
-        assert_eq!((h.min, h.max, h.num, h.sum), (0.0, 1.0, 3.0, 2.0));
+        for from_tensor in both_paths(&Tensor::from_slice(&ints)) {
+            assert_same(&from_tensor, &wide.to_histogram().unwrap(), &wide);
+        }
+        for h in both_paths(&Tensor::from_slice(&[true, false, true])) {
+            assert_eq!((h.min, h.max, h.num, h.sum), (0.0, 1.0, 3.0, 2.0));
+        }
     }
 
     #[test]
@@ -325,13 +384,37 @@ mod tests {
             .transpose(0, 1)
             .set_requires_grad(true);
         assert!(!t.is_contiguous());
-        assert_same(
-            &t.to_histogram().unwrap(),
-            &values.to_histogram().unwrap(),
-            &values,
-        );
-        let scalar = Tensor::from(2.5_f32);
-        assert_eq!(scalar.to_histogram().unwrap().bucket_counts, vec![1.0]);
+        for from_tensor in both_paths(&t) {
+            assert_same(&from_tensor, &values.to_histogram().unwrap(), &values);
+        }
+        for h in both_paths(&Tensor::from(2.5_f32)) {
+            assert_eq!(h.bucket_counts, vec![1.0]);
+        }
+    }
+
+    #[test]
+    fn cpu_tensors_are_read_in_place() {
+        let values: Vec<f32> = (0..1000).map(|i| (i as f32).sin()).collect();
+        let t = Tensor::from_slice(&values);
+        let read_at = in_place(&t, |v: &[f32]| (v.as_ptr(), v.len()));
+        assert_eq!(read_at, Some((t.data_ptr().cast_const().cast(), 1000)));
+        // Not plain memory of the asked kind: another kind, a strided view, a lazy negation.
+        assert_eq!(in_place(&t, |v: &[f64]| v.len()), None);
+        let every_other = t.slice(0, 0, 1000, 2);
+        assert_eq!(in_place(&every_other, |v: &[f32]| v.len()), None);
+        let negated = t.f_internal_neg_view().unwrap();
+        assert!(negated.is_neg());
+        assert_eq!(in_place(&negated, |v: &[f32]| v.len()), None);
+        // Each still gets the histogram of its own values.
+        let odd: Vec<f32> = values.iter().copied().step_by(2).collect();
+        let minus: Vec<f32> = values.iter().map(|v| -v).collect();
+        for (tensor, expected) in [(every_other, odd), (negated, minus)] {
+            assert_same(
+                &tensor.to_histogram().unwrap(),
+                &expected.to_histogram().unwrap(),
+                &expected,
+            );
+        }
     }
 
     #[test]
@@ -342,11 +425,17 @@ mod tests {
             HistogramError::Empty
         ));
         let nan = Tensor::from_slice(&[f32::NAN, f32::INFINITY]);
-        assert_eq!(
-            nan.to_histogram().unwrap_err().to_string(),
-            "histogram input has no finite values: all 2 values are NaN or infinite \
-             (a diverged model or a bad learning rate is the usual cause)"
-        );
+        let (values, width) = prepare(&nan).unwrap();
+        for error in [
+            nan.to_histogram().unwrap_err(),
+            on_device(&values, width).unwrap_err(),
+        ] {
+            assert_eq!(
+                error.to_string(),
+                "histogram input has no finite values: all 2 values are NaN or infinite \
+                 (a diverged model or a bad learning rate is the usual cause)"
+            );
+        }
         let complex = Tensor::zeros([2], (Kind::ComplexFloat, Device::Cpu));
         assert_eq!(
             complex.to_histogram().unwrap_err().to_string(),

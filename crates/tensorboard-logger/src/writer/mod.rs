@@ -116,106 +116,6 @@ impl SummaryWriter {
         &self.path
     }
 
-    /// Logs a scalar. NaN and ±∞ are written as given (TensorBoard plots them), so a
-    /// diverging loss stays visible.
-    ///
-    /// Tags follow the [tag policy](crate::tag); an invalid tag is an error naming a
-    /// valid alternative.
-    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
-        self.now().add_scalar(tag, value, step)
-    }
-
-    /// Logs several scalars as one chart: each `(key, value)` becomes the tag
-    /// `<main_tag>/<key>` of this run, and the Custom Scalars dashboard gets a chart
-    /// titled `main_tag` with one line per key (see
-    /// [`summary::custom_scalars`](crate::summary::custom_scalars)). The Scalars
-    /// dashboard shows the same series in the section `main_tag`.
-    ///
-    /// Unlike torch's `add_scalars`, no extra runs are made.
-    ///
-    /// ```
-    /// let dir = tempfile::tempdir()?;
-    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
-    /// writer.add_scalars("loss", &[("train", 0.5), ("test", 0.7)], 1)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn add_scalars(
-        &self,
-        main_tag: &str,
-        values: &[(&str, f32)],
-        step: i64,
-    ) -> Result<(), Error> {
-        self.now().add_scalars(main_tag, values, step)
-    }
-
-    /// Logs a histogram of `values`: a slice or `Vec` of `f32`/`f64`, or with the `tch`
-    /// feature a `tch::Tensor`, bucketed on the tensor's own device so that only the
-    /// bucket counts are copied back.
-    ///
-    /// NaN and ±∞ are left out of the histogram and counted: from the first step that
-    /// has any, the scalar `<tag>/non_finite` is written next to each histogram of the
-    /// tag (0 once they are gone), so the chart shows when they appeared. When all values
-    /// are non-finite only that count is written. An empty input is an error.
-    pub fn add_histogram<H: HistogramInput + ?Sized>(
-        &self,
-        tag: &str,
-        values: &H,
-        step: i64,
-    ) -> Result<(), Error> {
-        self.now().add_histogram(tag, values, step)
-    }
-
-    /// Logs a histogram computed elsewhere; it is checked for consistency first.
-    pub fn add_histogram_raw(
-        &self,
-        tag: &str,
-        data: HistogramData,
-        step: i64,
-    ) -> Result<(), Error> {
-        self.now().add_histogram_raw(tag, data, step)
-    }
-
-    /// Logs an image. It is encoded as PNG on the writer thread, not the caller's.
-    ///
-    /// ```
-    /// use tensorboard_logger::{Image, Layout, SummaryWriter};
-    ///
-    /// let dir = tempfile::tempdir()?;
-    /// let writer = SummaryWriter::new(dir.path())?;
-    /// let pixels: Vec<u8> = (0..2 * 3).map(|i| i * 40).collect();
-    /// writer.add_image("input", Image::from_u8(pixels, 1, 2, 3, Layout::Chw)?, 0)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn add_image(&self, tag: &str, image: Image, step: i64) -> Result<(), Error> {
-        self.now().add_image(tag, image, step)
-    }
-
-    /// Logs a batch of images as one grid image (see [`Image::grid`]).
-    pub fn add_images(&self, tag: &str, images: &[Image], step: i64) -> Result<(), Error> {
-        self.now().add_images(tag, images, step)
-    }
-
-    /// Logs markdown text, shown rendered by TensorBoard's Text dashboard.
-    pub fn add_text(&self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
-        self.now().add_text(tag, markdown, step)
-    }
-
-    /// Records this run's hyperparameters for TensorBoard's HParams dashboard, which
-    /// compares runs by them. `metrics` are scalar tags of this run (log them with
-    /// [`add_scalar`](Self::add_scalar)); the dashboard shows each one's last value.
-    ///
-    /// The hparams go into this run, not into an extra one, with their types kept
-    /// (bool, string, number). Closing the writer marks the run finished (or failed, when
-    /// the writer is dropped during a panic). Call once per run; a second call replaces
-    /// the first. See [`summary::hparams`](crate::summary::hparams).
-    pub fn add_hparams<S: AsRef<str>, M: AsRef<str>>(
-        &self,
-        hparams: &[(S, HParamValue)],
-        metrics: &[M],
-    ) -> Result<(), Error> {
-        self.now().add_hparams(hparams, metrics)
-    }
-
     /// Logs with an explicit wall time instead of the current time, e.g. to import
     /// records kept elsewhere.
     ///
@@ -307,29 +207,71 @@ pub struct WithWallTime<'a> {
     wall_time: f64,
 }
 
-impl WithWallTime<'_> {
-    /// [`SummaryWriter::add_scalar`] at this wall time.
-    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
-        let w = self.writer;
-        w.shared.check()?;
+/// Declares each logging method once for both [`SummaryWriter`] (events stamped with the
+/// current time) and [`WithWallTime`] (stamped with its time). Every call first returns a
+/// pending error of the writer thread; then the body runs, naming the writer and the wall
+/// time with the two identifiers between bars.
+macro_rules! logging_methods {
+    ($(
+        $(#[$doc:meta])*
+        pub fn $name:ident $([$($generics:tt)*])? (&self $(, $arg:ident: $ty:ty)* $(,)?)
+            |$w:ident, $wall_time:ident| $body:block
+    )*) => {
+        impl SummaryWriter {
+            $(
+                $(#[$doc])*
+                pub fn $name $(<$($generics)*>)? (&self $(, $arg: $ty)*) -> Result<(), Error> {
+                    self.now().$name($($arg),*)
+                }
+            )*
+        }
+
+        impl WithWallTime<'_> {
+            $(
+                #[doc = concat!("[`SummaryWriter::", stringify!($name), "`] at this wall time.")]
+                pub fn $name $(<$($generics)*>)? (&self $(, $arg: $ty)*) -> Result<(), Error> {
+                    let ($w, $wall_time) = (self.writer, self.wall_time);
+                    $w.shared.check()?;
+                    $body
+                }
+            )*
+        }
+    };
+}
+
+logging_methods! {
+    /// Logs a scalar. NaN and ±∞ are written as given (TensorBoard plots them), so a
+    /// diverging loss stays visible.
+    ///
+    /// Tags follow the [tag policy](crate::tag); an invalid tag is an error naming a
+    /// valid alternative.
+    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) |w, wall_time| {
         let tag = w.tags.get(tag)?;
         w.send(Item::Scalar {
             tag,
             value,
             step,
-            wall_time: self.wall_time,
+            wall_time,
         })
     }
 
-    /// [`SummaryWriter::add_scalars`] at this wall time.
-    pub fn add_scalars(
-        &self,
-        main_tag: &str,
-        values: &[(&str, f32)],
-        step: i64,
-    ) -> Result<(), Error> {
-        let w = self.writer;
-        w.shared.check()?;
+    /// Logs several scalars as one chart: each `(key, value)` becomes the tag
+    /// `<main_tag>/<key>` of this run, and the Custom Scalars dashboard gets a chart
+    /// titled `main_tag` with one line per key (see
+    /// [`summary::custom_scalars`](crate::summary::custom_scalars)). The Scalars
+    /// dashboard shows the same series in the section `main_tag`.
+    ///
+    /// Unlike torch's `add_scalars`, no extra runs are made.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// writer.add_scalars("loss", &[("train", 0.5), ("test", 0.7)], 1)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_scalars(&self, main_tag: &str, values: &[(&str, f32)], step: i64)
+        |w, wall_time|
+    {
         if values.is_empty() {
             return Err(Error::NoScalars {
                 main_tag: main_tag.to_owned(),
@@ -342,7 +284,7 @@ impl WithWallTime<'_> {
                     tag: tag.clone(),
                     value: values[i].1,
                     step,
-                    wall_time: self.wall_time,
+                    wall_time,
                 })
             })?;
         if let Some((main, keys)) = layout {
@@ -351,28 +293,30 @@ impl WithWallTime<'_> {
         Ok(())
     }
 
-    /// [`SummaryWriter::add_histogram`] at this wall time.
-    pub fn add_histogram<H: HistogramInput + ?Sized>(
-        &self,
-        tag: &str,
-        values: &H,
-        step: i64,
-    ) -> Result<(), Error> {
-        let w = self.writer;
-        w.shared.check()?;
+    /// Logs a histogram of `values`: a slice or `Vec` of `f32`/`f64`, or with the `tch`
+    /// feature a `tch::Tensor`, bucketed on the tensor's own device so that only the
+    /// bucket counts are copied back.
+    ///
+    /// NaN and ±∞ are left out of the histogram and counted: from the first step that
+    /// has any, the scalar `<tag>/non_finite` is written next to each histogram of the
+    /// tag (0 once they are gone), so the chart shows when they appeared. When all values
+    /// are non-finite only that count is written. An empty input is an error.
+    pub fn add_histogram[H: HistogramInput + ?Sized](&self, tag: &str, values: &H, step: i64)
+        |w, wall_time|
+    {
         let tag = w.tags.get(tag)?;
         match values.to_histogram() {
             Ok(data) => w.send(Item::Histogram {
                 tag,
                 data: Box::new(data),
                 step,
-                wall_time: self.wall_time,
+                wall_time,
             }),
             Err(HistogramError::NoFiniteValues { count }) => w.send(Item::NonFinite {
                 tag,
                 count,
                 step,
-                wall_time: self.wall_time,
+                wall_time,
             }),
             Err(source) => Err(Error::InvalidHistogram {
                 tag: tag.to_string(),
@@ -381,15 +325,8 @@ impl WithWallTime<'_> {
         }
     }
 
-    /// [`SummaryWriter::add_histogram_raw`] at this wall time.
-    pub fn add_histogram_raw(
-        &self,
-        tag: &str,
-        data: HistogramData,
-        step: i64,
-    ) -> Result<(), Error> {
-        let w = self.writer;
-        w.shared.check()?;
+    /// Logs a histogram computed elsewhere; it is checked for consistency first.
+    pub fn add_histogram_raw(&self, tag: &str, data: HistogramData, step: i64) |w, wall_time| {
         let tag = w.tags.get(tag)?;
         if let Err(source) = data.validate() {
             return Err(Error::InvalidHistogram {
@@ -401,27 +338,33 @@ impl WithWallTime<'_> {
             tag,
             data: Box::new(data),
             step,
-            wall_time: self.wall_time,
+            wall_time,
         })
     }
 
-    /// [`SummaryWriter::add_image`] at this wall time.
-    pub fn add_image(&self, tag: &str, image: Image, step: i64) -> Result<(), Error> {
-        let w = self.writer;
-        w.shared.check()?;
+    /// Logs an image. It is encoded as PNG on the writer thread, not the caller's.
+    ///
+    /// ```
+    /// use tensorboard_logger::{Image, Layout, SummaryWriter};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = SummaryWriter::new(dir.path())?;
+    /// let pixels: Vec<u8> = (0..2 * 3).map(|i| i * 40).collect();
+    /// writer.add_image("input", Image::from_u8(pixels, 1, 2, 3, Layout::Chw)?, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_image(&self, tag: &str, image: Image, step: i64) |w, wall_time| {
         let tag = w.tags.get(tag)?;
         w.send(Item::Image {
             tag,
             image: Box::new(image),
             step,
-            wall_time: self.wall_time,
+            wall_time,
         })
     }
 
-    /// [`SummaryWriter::add_images`] at this wall time.
-    pub fn add_images(&self, tag: &str, images: &[Image], step: i64) -> Result<(), Error> {
-        let w = self.writer;
-        w.shared.check()?;
+    /// Logs a batch of images as one grid image (see [`Image::grid`]).
+    pub fn add_images(&self, tag: &str, images: &[Image], step: i64) |w, wall_time| {
         let tag = w.tags.get(tag)?;
         let grid = Image::grid(images).map_err(|source| Error::InvalidImage {
             tag: tag.to_string(),
@@ -431,18 +374,35 @@ impl WithWallTime<'_> {
             tag,
             image: Box::new(grid),
             step,
-            wall_time: self.wall_time,
+            wall_time,
         })
     }
 
-    /// [`SummaryWriter::add_hparams`] at this wall time (the session's start time).
-    pub fn add_hparams<S: AsRef<str>, M: AsRef<str>>(
+    /// Logs markdown text, shown rendered by TensorBoard's Text dashboard.
+    pub fn add_text(&self, tag: &str, markdown: &str, step: i64) |w, wall_time| {
+        let tag = w.tags.get(tag)?;
+        w.send(Item::Text {
+            tag,
+            text: markdown.to_owned(),
+            step,
+            wall_time,
+        })
+    }
+
+    /// Records this run's hyperparameters for TensorBoard's HParams dashboard, which
+    /// compares runs by them. `metrics` are scalar tags of this run (log them with
+    /// [`add_scalar`](Self::add_scalar)); the dashboard shows each one's last value.
+    ///
+    /// The hparams go into this run, not into an extra one, with their types kept
+    /// (bool, string, number), stamped as the session's start. Closing the writer marks
+    /// the run finished (or failed, when the writer is dropped during a panic). Call once
+    /// per run; a second call replaces the first. See
+    /// [`summary::hparams`](crate::summary::hparams).
+    pub fn add_hparams[S: AsRef<str>, M: AsRef<str>](
         &self,
         hparams: &[(S, HParamValue)],
         metrics: &[M],
-    ) -> Result<(), Error> {
-        let w = self.writer;
-        w.shared.check()?;
+    ) |w, wall_time| {
         hparams::validate(hparams)?;
         let metrics = metrics
             .iter()
@@ -455,20 +415,7 @@ impl WithWallTime<'_> {
         w.send(Item::HParams {
             hparams,
             metrics,
-            wall_time: self.wall_time,
-        })
-    }
-
-    /// [`SummaryWriter::add_text`] at this wall time.
-    pub fn add_text(&self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
-        let w = self.writer;
-        w.shared.check()?;
-        let tag = w.tags.get(tag)?;
-        w.send(Item::Text {
-            tag,
-            text: markdown.to_owned(),
-            step,
-            wall_time: self.wall_time,
+            wall_time,
         })
     }
 }

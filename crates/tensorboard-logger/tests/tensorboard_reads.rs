@@ -127,26 +127,22 @@ fn tensorboard_reads_every_kind_of_summary() -> Result<()> {
     relu.add_text("notes", "| a | b |\n|---|---|\n| 1 | 2 |", 2)?;
 
     // HParams of both runs, with the metric logged as a scalar of each run.
-    relu.add_hparams(
-        &[
-            ("activation", HParamValue::from("relu")),
-            ("lr", 1e-3.into()),
-            ("dropout", true.into()),
-            ("batch", 64_i64.into()),
-        ],
-        &["test/accuracy"],
-    )?;
+    let add_hparams =
+        |writer: &SummaryWriter, activation: &str, lr: f64, dropout: bool, batch: i64| {
+            writer.add_hparams(
+                &[
+                    ("activation", HParamValue::from(activation)),
+                    ("lr", lr.into()),
+                    ("dropout", dropout.into()),
+                    ("batch", batch.into()),
+                ],
+                &["test/accuracy"],
+            )
+        };
+    add_hparams(&relu, "relu", 1e-3, true, 64)?;
     relu.add_scalar("test/accuracy", 0.5, 0)?;
     relu.add_scalar("test/accuracy", 0.9, 1)?;
-    tanh.add_hparams(
-        &[
-            ("activation", HParamValue::from("tanh")),
-            ("lr", 1e-2.into()),
-            ("dropout", false.into()),
-            ("batch", 32_i64.into()),
-        ],
-        &["test/accuracy"],
-    )?;
+    add_hparams(&tanh, "tanh", 1e-2, false, 32)?;
     tanh.add_scalar("test/accuracy", 0.8, 1)?;
 
     let relu_dir = relu.log_dir().to_owned();

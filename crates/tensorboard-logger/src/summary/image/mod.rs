@@ -178,6 +178,28 @@ fn checked_len(channels: usize, height: usize, width: usize) -> Result<usize, Im
         .ok_or(too_large)
 }
 
+/// Checks a shape, and that `len` pixel values (counted in `unit`) fill it exactly.
+fn check_data_len(
+    len: usize,
+    unit: &'static str,
+    channels: usize,
+    height: usize,
+    width: usize,
+) -> Result<(), ImageError> {
+    let expected = checked_len(channels, height, width)?;
+    if len != expected {
+        return Err(ImageError::DataLength {
+            len,
+            unit,
+            channels,
+            height,
+            width,
+            expected,
+        });
+    }
+    Ok(())
+}
+
 impl Image {
     /// An image from 8-bit values in the given layout.
     ///
@@ -189,17 +211,7 @@ impl Image {
         width: usize,
         layout: Layout,
     ) -> Result<Image, ImageError> {
-        let expected = checked_len(channels, height, width)?;
-        if data.len() != expected {
-            return Err(ImageError::DataLength {
-                len: data.len(),
-                unit: "bytes",
-                channels,
-                height,
-                width,
-                expected,
-            });
-        }
+        check_data_len(data.len(), "bytes", channels, height, width)?;
         let pixels = match layout {
             Layout::Hwc => data,
             Layout::Chw if channels == 1 => data,
@@ -225,17 +237,7 @@ impl Image {
         width: usize,
         layout: Layout,
     ) -> Result<Image, ImageError> {
-        let expected = checked_len(channels, height, width)?;
-        if data.len() != expected {
-            return Err(ImageError::DataLength {
-                len: data.len(),
-                unit: "values",
-                channels,
-                height,
-                width,
-                expected,
-            });
-        }
+        check_data_len(data.len(), "values", channels, height, width)?;
         if let Some((index, &value)) = data.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             return Err(ImageError::NotFinite {
                 index,

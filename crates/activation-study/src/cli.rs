@@ -49,7 +49,7 @@ pub struct Args {
     #[arg(long, value_enum, value_delimiter = ',', default_value = "all")]
     pub activations: Vec<ActivationChoice>,
 
-    /// Optimisation steps per run [default: MNIST 1000 (full: 20000), CIFAR-10 1000 (full: 100000)].
+    /// Optimisation steps per run [default: MNIST 2000 (full: 20000), CIFAR-10 1000 (full: 100000)].
     #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
     pub steps: Option<i64>,
 

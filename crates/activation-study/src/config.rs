@@ -41,10 +41,10 @@ impl Dataset {
     /// The tutorial's settings for this data set, with a short default schedule.
     pub fn defaults(self) -> Defaults {
         match self {
-            // The short schedule takes ReLU past 97% test accuracy in a few minutes on 2 cores
-            // for all five activations together (measured; see the crate README).
+            // 2,000 steps take ReLU to 97.4% test accuracy (seed 0; 97.2% after 1,500 and
+            // 96.2% after 1,000), a tenth of the tutorial's schedule.
             Dataset::Mnist => Defaults {
-                steps: 1_000,
+                steps: 2_000,
                 full_steps: 20_000,
                 batch_size: 50,
                 lr: 1e-4,
@@ -52,6 +52,8 @@ impl Dataset {
                 eval_every: 500,
                 ema_decay: None,
             },
+            // Long enough for the sigmoid and ReLU loss curves to part; the tutorial's 86%
+            // takes its full schedule.
             Dataset::Cifar10 => Defaults {
                 steps: 1_000,
                 full_steps: 100_000,

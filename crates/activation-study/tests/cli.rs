@@ -22,7 +22,10 @@ fn no_arguments_means_mnist_with_all_five_activations_and_the_tutorial_settings(
     assert_eq!(args.activation_kinds(), ActivationKind::ALL);
     assert_eq!((args.steps, args.batch_size, args.lr), (None, None, None));
     let d = Dataset::Mnist.defaults();
-    assert_eq!((d.batch_size, d.lr, d.full_steps), (50, 1e-4, 20_000));
+    assert_eq!(
+        (d.steps, d.batch_size, d.lr, d.full_steps),
+        (2_000, 50, 1e-4, 20_000)
+    );
     let c = Dataset::Cifar10.defaults();
     assert_eq!((c.batch_size, c.lr, c.ema_decay), (128, 0.1, Some(0.9999)));
     assert_eq!(args.logdir, std::path::PathBuf::from("logs"));

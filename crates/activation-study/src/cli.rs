@@ -109,6 +109,20 @@ pub struct Args {
     pub threads: Option<i32>,
 }
 
+impl ActivationChoice {
+    /// The activation chosen, or `None` for `all`.
+    pub fn kind(self) -> Option<ActivationKind> {
+        match self {
+            ActivationChoice::All => None,
+            ActivationChoice::Sigmoid => Some(ActivationKind::Sigmoid),
+            ActivationChoice::Tanh => Some(ActivationKind::Tanh),
+            ActivationChoice::Relu => Some(ActivationKind::Relu),
+            ActivationChoice::LeakyRelu => Some(ActivationKind::LeakyRelu),
+            ActivationChoice::Elu => Some(ActivationKind::Elu),
+        }
+    }
+}
+
 fn positive_f64(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .parse()
@@ -123,22 +137,12 @@ fn positive_f64(s: &str) -> Result<f64, String> {
 impl Args {
     /// The activations to run, in the study's order, without repeats.
     pub fn activation_kinds(&self) -> Vec<ActivationKind> {
-        if self.activations.contains(&ActivationChoice::All) {
-            return ActivationKind::ALL.to_vec();
-        }
         ActivationKind::ALL
             .into_iter()
             .filter(|kind| {
-                self.activations.iter().any(|c| {
-                    matches!(
-                        (c, kind),
-                        (ActivationChoice::Sigmoid, ActivationKind::Sigmoid)
-                            | (ActivationChoice::Tanh, ActivationKind::Tanh)
-                            | (ActivationChoice::Relu, ActivationKind::Relu)
-                            | (ActivationChoice::LeakyRelu, ActivationKind::LeakyRelu)
-                            | (ActivationChoice::Elu, ActivationKind::Elu)
-                    )
-                })
+                self.activations
+                    .iter()
+                    .any(|choice| choice.kind().is_none_or(|k| k == *kind))
             })
             .collect()
     }

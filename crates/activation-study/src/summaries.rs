@@ -272,6 +272,7 @@ impl RunLog {
     pub fn parameters(&self, step: i64) -> Result<(), StudyError> {
         tch::no_grad(|| {
             let mut norms = Vec::with_capacity(self.params.len());
+            let mut norm_tags = Vec::with_capacity(self.params.len());
             for p in &self.params {
                 self.writer
                     .add_histogram(&p.values, &p.var, step)
@@ -282,16 +283,16 @@ impl RunLog {
                         .add_histogram(&p.gradients, &grad, step)
                         .map_err(self.log_err())?;
                     norms.push(grad.f_norm()?);
+                    norm_tags.push(p.gradient_norm.as_str());
                 }
             }
             if norms.is_empty() {
                 return Ok(());
             }
             let host = Vec::<f32>::try_from(Tensor::f_stack(&norms, 0)?.f_to_device(Device::Cpu)?)?;
-            let with_grad = self.params.iter().filter(|p| p.var.grad().defined());
-            for (p, norm) in with_grad.zip(host) {
+            for (tag, norm) in norm_tags.into_iter().zip(host) {
                 self.writer
-                    .add_scalar(&p.gradient_norm, norm, step)
+                    .add_scalar(tag, norm, step)
                     .map_err(self.log_err())?;
             }
             Ok(())

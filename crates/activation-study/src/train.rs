@@ -183,7 +183,7 @@ pub fn train(
             finite("the cross entropy", last.0, step, config)?;
             finite("the total loss", last.1, step, config)?;
             let rate = (step * config.batch_size) as f64 / started.elapsed().as_secs_f64();
-            progress.set_message(format!("loss {:.4}  {rate:.0} img/s", last.1));
+            progress.set_message(format!("cross entropy {:.4}, {rate:.0} img/s", last.0));
         }
         if summarise {
             log.layers(step, &captured)?;

@@ -3,10 +3,10 @@
 use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
 use super::SummaryWriter;
+use super::queue::Queue;
 use super::shared::Shared;
 use super::thread::{Settings, Worker};
 use crate::error::Error;
@@ -104,19 +104,27 @@ pub(super) fn spawn(
     queue_capacity: usize,
 ) -> Result<SummaryWriter, Error> {
     let shared = Arc::new(Shared::default());
+    // Half a queue per wake-up: the thread writes one half while callers fill the other.
+    // Flushing after every event needs the thread woken for every event.
+    let wake_at = if settings.flush_interval.is_zero() {
+        1
+    } else {
+        queue_capacity.div_ceil(2)
+    };
     let worker = Worker::new(file, path.clone(), shared.clone(), settings).map_err(|source| {
         Error::CreateEventFile {
             path: path.clone(),
             source,
         }
     })?;
-    let (sender, receiver) = sync_channel(queue_capacity);
+    let queue = Arc::new(Queue::new(queue_capacity, wake_at));
+    let taken = queue.clone();
     let thread = std::thread::Builder::new()
         .name("tensorboard-writer".into())
-        .spawn(move || worker.run(receiver))
+        .spawn(move || worker.run(&taken))
         .map_err(|source| Error::SpawnWriter {
             path: path.clone(),
             source,
         })?;
-    Ok(SummaryWriter::start(log_dir, path, sender, thread, shared))
+    Ok(SummaryWriter::start(log_dir, path, queue, thread, shared))
 }

@@ -12,13 +12,14 @@
 //! I/O error the writer stops writing and every later call returns that error.
 
 mod builder;
+mod queue;
 mod shared;
 mod tags;
 mod thread;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::sync_channel;
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
@@ -29,6 +30,7 @@ use crate::event_file::wall_time;
 use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
 use crate::summary::hparams::{self, HParamValue};
 use crate::summary::image::Image;
+use queue::Queue;
 use shared::Shared;
 use tags::Tags;
 use thread::{Command, Item};
@@ -63,7 +65,7 @@ use thread::{Command, Item};
 pub struct SummaryWriter {
     log_dir: PathBuf,
     path: PathBuf,
-    sender: SyncSender<Command>,
+    queue: Arc<Queue<Command>>,
     /// `None` once the thread has been shut down.
     thread: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
@@ -92,14 +94,14 @@ impl SummaryWriter {
     fn start(
         log_dir: PathBuf,
         path: PathBuf,
-        sender: SyncSender<Command>,
+        queue: Arc<Queue<Command>>,
         thread: JoinHandle<()>,
         shared: Arc<Shared>,
     ) -> Self {
         Self {
             log_dir,
             path,
-            sender,
+            queue,
             thread: Some(thread),
             shared,
             tags: Tags::default(),
@@ -140,8 +142,8 @@ impl SummaryWriter {
     /// the writer thread met.
     pub fn flush(&self) -> Result<(), Error> {
         let (done, wait) = sync_channel(1);
-        self.sender
-            .send(Command::Flush { done })
+        self.queue
+            .push(Command::Flush { done }, true)
             .map_err(|_| self.died())?;
         wait.recv().map_err(|_| self.died())?;
         self.shared.check()
@@ -158,8 +160,8 @@ impl SummaryWriter {
     }
 
     fn send(&self, item: Item) -> Result<(), Error> {
-        self.sender
-            .send(Command::Write(item))
+        self.queue
+            .push(Command::Write(item), false)
             .map_err(|_| self.died())
     }
 
@@ -178,8 +180,8 @@ impl SummaryWriter {
         let Some(thread) = self.thread.take() else {
             return Ok(());
         };
-        // A send fails only when the thread is gone; join tells why.
-        let _ = self.sender.send(Command::Close { panicking });
+        // A push fails only when the thread is gone; join tells why.
+        let _ = self.queue.push(Command::Close { panicking }, true);
         if thread.join().is_err() {
             let path = self.path.clone();
             return Err((Error::WriterThreadDied { path }, true));
@@ -383,7 +385,7 @@ logging_methods! {
         let tag = w.tags.get(tag)?;
         w.send(Item::Text {
             tag,
-            text: markdown.to_owned(),
+            text: markdown.into(),
             step,
             wall_time,
         })
@@ -407,7 +409,7 @@ logging_methods! {
         let metrics = metrics
             .iter()
             .map(|metric| w.tags.get(metric.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<_, _>>()?;
         let hparams = hparams
             .iter()
             .map(|(name, value)| (name.as_ref().to_owned(), value.clone()))

@@ -27,7 +27,7 @@ struct Group {
 }
 
 /// A main tag and all its keys so far: what the custom scalars layout shows.
-pub(crate) type GroupLayout = (Arc<str>, Vec<Arc<str>>);
+pub(crate) type GroupLayout = (Arc<str>, Box<[Arc<str>]>);
 
 impl Tags {
     /// The interned `tag`, validated on first use.
@@ -85,7 +85,7 @@ impl Tags {
             };
             emit(i, &group.tags[index])?;
         }
-        Ok(added.then(|| (group.main.clone(), group.keys.clone())))
+        Ok(added.then(|| (group.main.clone(), group.keys.as_slice().into())))
     }
 }
 

@@ -6,9 +6,10 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant, SystemTime};
 
+use super::queue::{Queue, Wait};
 use super::shared::{Failure, Shared};
 use crate::event_file::{EventWriter, wall_time};
 use crate::proto::tensorboard::hparams::Status;
@@ -28,7 +29,8 @@ pub(crate) enum Command {
     Close { panicking: bool },
 }
 
-/// Data to write. Tags arrive validated.
+/// Data to write. Tags arrive validated. Kept small (see the test below): every call
+/// moves one through the queue.
 pub(crate) enum Item {
     Scalar {
         tag: Arc<str>,
@@ -37,7 +39,10 @@ pub(crate) enum Item {
         wall_time: f64,
     },
     /// The keys of one `add_scalars` main tag changed: rewrite the layout.
-    Layout { main: Arc<str>, keys: Vec<Arc<str>> },
+    Layout {
+        main: Arc<str>,
+        keys: Box<[Arc<str>]>,
+    },
     Histogram {
         tag: Arc<str>,
         data: Box<HistogramData>,
@@ -59,13 +64,13 @@ pub(crate) enum Item {
     },
     Text {
         tag: Arc<str>,
-        text: String,
+        text: Box<str>,
         step: i64,
         wall_time: f64,
     },
     HParams {
-        hparams: Vec<(String, HParamValue)>,
-        metrics: Vec<Arc<str>>,
+        hparams: Box<[(String, HParamValue)]>,
+        metrics: Box<[Arc<str>]>,
         wall_time: f64,
     },
 }
@@ -86,12 +91,22 @@ pub(crate) struct Worker {
     /// Data written since the last flush.
     dirty: bool,
     last_flush: Instant,
-    /// Set after a final failure: commands are drained and dropped.
+    /// Set after a final failure: commands are taken and dropped.
     stopped: bool,
-    layouts: BTreeMap<Arc<str>, Vec<Arc<str>>>,
+    layouts: BTreeMap<Arc<str>, Box<[Arc<str>]>>,
     /// Histogram tags that have had non-finite values, with their `<tag>/non_finite` tag.
     non_finite_tags: HashMap<Arc<str>, Arc<str>>,
     has_hparams: bool,
+}
+
+/// Ends the queue when the writer thread ends, also by a panic, so that no caller waits
+/// for it forever.
+struct EndOnExit<'a>(&'a Queue<Command>);
+
+impl Drop for EndOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.end();
+    }
 }
 
 /// Capacity of the buffer in front of the event file.
@@ -123,30 +138,29 @@ impl Worker {
         })
     }
 
-    /// Runs until a `Close` command or until every sender is gone.
-    pub(crate) fn run(mut self, commands: Receiver<Command>) {
+    /// Takes batches of commands from `queue` until a `Close` command.
+    pub(crate) fn run(mut self, queue: &Queue<Command>) {
+        let _end = EndOnExit(queue);
+        let mut batch = Vec::new();
         loop {
-            let next = if self.dirty && !self.stopped {
-                let waited = self.last_flush.elapsed();
-                commands.recv_timeout(self.settings.flush_interval.saturating_sub(waited))
+            let wait = if !self.dirty || self.stopped {
+                Wait::ForFirstItem
             } else {
-                commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
+                Wait::Until(self.last_flush.checked_add(self.settings.flush_interval))
             };
-            match next {
-                Ok(Command::Close { panicking }) => {
-                    self.close(panicking);
-                    return;
-                }
-                Ok(Command::Flush { done }) => {
-                    self.flush(self.settings.fsync_on_flush);
-                    // The caller may have given up waiting; nothing to do then.
-                    let _ = done.send(());
-                }
-                Ok(Command::Write(item)) => self.handle(item),
-                Err(RecvTimeoutError::Timeout) => self.flush(false),
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.close(false);
-                    return;
+            queue.take(&mut batch, wait);
+            for command in batch.drain(..) {
+                match command {
+                    Command::Write(item) => self.handle(item),
+                    Command::Flush { done } => {
+                        self.flush(self.settings.fsync_on_flush);
+                        // The caller may have given up waiting; nothing to do then.
+                        let _ = done.send(());
+                    }
+                    Command::Close { panicking } => {
+                        self.close(panicking);
+                        return;
+                    }
                 }
             }
             if self.dirty && self.last_flush.elapsed() >= self.settings.flush_interval {
@@ -166,9 +180,7 @@ impl Worker {
             Item::Layout { main, keys } => {
                 self.layouts.insert(main, keys);
                 let layout = custom_scalars::layout(
-                    self.layouts
-                        .iter()
-                        .map(|(main, keys)| (main, keys.as_slice())),
+                    self.layouts.iter().map(|(main, keys)| (main, &keys[..])),
                 );
                 // Step 0 always: TensorBoard keeps the latest value of a step, so each
                 // layout replaces the one before.
@@ -336,5 +348,17 @@ impl Worker {
         {
             on_disk.is_file()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_is_small() {
+        // Bulky payloads (histograms, images, strings, lists) sit behind a pointer, so
+        // a command takes at most seven words: most calls log one scalar.
+        assert!(size_of::<Command>() <= 56, "{} bytes", size_of::<Command>());
     }
 }

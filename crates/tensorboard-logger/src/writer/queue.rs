@@ -168,27 +168,39 @@ mod tests {
     use std::sync::Arc;
     use std::thread;
 
-    /// Takes batches until it has `total` items, as the writer thread would.
-    fn taker(queue: Arc<Queue<u32>>, total: usize, wait: Wait) -> thread::JoinHandle<Vec<u32>> {
+    /// Longer than any wait a test expects to end by a wake-up: a lost wake-up fails the
+    /// test after it, rather than hanging.
+    const PATIENCE: Duration = Duration::from_secs(60);
+
+    /// Takes batches until it has `total` items, as the writer thread would, on another
+    /// thread; returns them, or panics if that takes longer than `PATIENCE`.
+    fn taker(queue: &Arc<Queue<u32>>, total: usize, wait: Wait) -> impl FnOnce() -> Vec<u32> {
+        let (done, result) = std::sync::mpsc::channel();
+        let queue = queue.clone();
         thread::spawn(move || {
             let (mut all, mut batch) = (Vec::new(), Vec::new());
             while all.len() < total {
                 queue.take(&mut batch, wait);
                 all.append(&mut batch);
             }
-            all
-        })
+            let _ = done.send(all);
+        });
+        move || {
+            result
+                .recv_timeout(PATIENCE)
+                .expect("the taker was not woken")
+        }
     }
 
     #[test]
     fn items_arrive_in_order_through_a_tiny_queue() {
         let queue = Arc::new(Queue::new(3, 2));
-        let taken = taker(queue.clone(), 10_000, Wait::Until(None));
+        let taken = taker(&queue, 10_000, Wait::Until(None));
         for i in 0..10_000 {
-            // The last one must be urgent: the taker has no deadline.
+            // The last one must be urgent: the taker waits for wake-ups only.
             queue.push(i, i == 9_999).unwrap();
         }
-        assert_eq!(taken.join().unwrap(), (0..10_000).collect::<Vec<_>>());
+        assert_eq!(taken(), (0..10_000).collect::<Vec<_>>());
     }
 
     #[test]
@@ -209,22 +221,22 @@ mod tests {
     fn an_urgent_item_or_the_wake_length_wakes_the_taker() {
         let queue = Arc::new(Queue::new(8, 4));
         for (pushes, urgent_last) in [(1, true), (4, false)] {
-            let taken = taker(queue.clone(), pushes, Wait::Until(None));
+            let taken = taker(&queue, pushes, Wait::Until(None));
             for i in 0..pushes {
                 queue
                     .push(i as u32, urgent_last && i + 1 == pushes)
                     .unwrap();
             }
-            assert_eq!(taken.join().unwrap().len(), pushes);
+            assert_eq!(taken().len(), pushes);
         }
     }
 
     #[test]
     fn an_idle_taker_takes_the_first_item() {
         let queue = Arc::new(Queue::new(8, 4));
-        let taken = taker(queue.clone(), 1, Wait::ForFirstItem);
+        let taken = taker(&queue, 1, Wait::ForFirstItem);
         queue.push(7, false).unwrap();
-        assert_eq!(taken.join().unwrap(), [7]);
+        assert_eq!(taken(), [7]);
     }
 
     #[test]

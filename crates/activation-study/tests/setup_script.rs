@@ -142,10 +142,10 @@ fn unreachable_npm_registry_names_the_failed_step() -> Result<()> {
 /// Any interpreter on this machine that is not Python 3.11, taken from pyenv's versions or /usr/bin.
 fn other_python() -> Result<PathBuf> {
     let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Some(home) = std::env::var_os("HOME") {
-        if let Ok(entries) = std::fs::read_dir(Path::new(&home).join(".pyenv/versions")) {
-            candidates.extend(entries.flatten().map(|e| e.path().join("bin/python3")));
-        }
+    if let Some(home) = std::env::var_os("HOME")
+        && let Ok(entries) = std::fs::read_dir(Path::new(&home).join(".pyenv/versions"))
+    {
+        candidates.extend(entries.flatten().map(|e| e.path().join("bin/python3")));
     }
     candidates.extend(
         ["python3.12", "python3.13", "python3.10", "python3.9"]

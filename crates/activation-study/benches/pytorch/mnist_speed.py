@@ -14,6 +14,7 @@ It also runs on its own, with its own initialisation and shuffling:
 import argparse
 import json
 import os
+import statistics
 import struct
 import sys
 import time
@@ -41,8 +42,8 @@ SHAPES = {
     "fc2": (10, 1024),
 }
 SETUP_HINT = (
-    "run ./scripts/setup.sh to fetch MNIST, or point --data-dir (or $ACTIVATION_STUDY_DATA) "
-    "at a directory holding mnist/train-images-idx3-ubyte and its siblings"
+    "run ./scripts/setup.sh to fetch MNIST, or point --data-dir (default $ACTIVATION_STUDY_DATA/mnist) "
+    "at the directory holding train-images-idx3-ubyte and its three siblings"
 )
 
 
@@ -202,6 +203,24 @@ class RunLog:
         self.writer.close()
 
 
+def mark(device):
+    """A window boundary: the time once the device has done the queued work."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter()
+
+
+def rates(marks, images_per_window, close_seconds):
+    """Images/s from the median window (the close spread over the windows) and from the whole
+    time, as the Rust side computes them: windows of --hist-every steps each hold one summary
+    step, and their median is little disturbed by other work on the machine."""
+    seconds = [b - a for a, b in zip(marks, marks[1:])]
+    n = len(seconds)
+    total = sum(seconds) + close_seconds
+    median = statistics.median(seconds)
+    return images_per_window / (median + close_seconds / n), n * images_per_window / total
+
+
 PHASES = ("batch", "forward", "backward", "optimizer", "scalars", "layers", "parameters", "images", "close")
 
 
@@ -245,6 +264,9 @@ def main():
 
     if args.steps <= 0 or args.warmup < 0 or args.threads <= 0 or args.hist_every <= 0:
         fail("--steps, --threads and --hist-every must be positive and --warmup not negative")
+    if args.steps % args.hist_every or args.warmup % args.hist_every:
+        fail(f"--steps ({args.steps}) and --warmup ({args.warmup}) must be multiples of --hist-every "
+             f"({args.hist_every}): throughput is timed in windows of that many steps")
     if args.device == "cuda" and not torch.cuda.is_available():
         fail("--device cuda was requested but torch sees no CUDA device; use --device cpu")
     device = torch.device(args.device)
@@ -270,14 +292,13 @@ def main():
     clock = Clock(args.phases, device)
     captured = {}
     losses = []
-    start = None
+    marks = []
     # Steps count from 1 and the first, every --hist-every-th and the last step get the full
     # summaries, as in `train`.
     for step in range(1, total + 1):
+        timed = step > args.warmup
         if step == args.warmup + 1:
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
+            marks.append(mark(device))
             clock.restart()
         summarise = log is not None and (step == 1 or step % args.hist_every == 0 or step == total)
         idx = order[(step - 1) * BATCH:step * BATCH]
@@ -305,12 +326,13 @@ def main():
         if step > total - LAST_LOSSES:
             losses.append(cross_entropy.detach())
         clock.lap("batch")
+        if timed and step % args.hist_every == 0:
+            marks.append(mark(device))
+    closing = time.perf_counter()
     if log is not None:
         log.close()
         clock.lap("close")
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
+    images_per_s, mean_images_per_s = rates(marks, args.hist_every * BATCH, time.perf_counter() - closing)
 
     model.eval()
     with torch.no_grad():
@@ -326,8 +348,8 @@ def main():
         "logging": log is not None,
         "steps": args.steps,
         "batch": BATCH,
-        "seconds": seconds,
-        "images_per_s": args.steps * BATCH / seconds,
+        "images_per_s": images_per_s,
+        "mean_images_per_s": mean_images_per_s,
         "train_loss_last50": torch.stack(losses).mean().item(),
         "test_loss": test_loss,
         "test_accuracy": test_accuracy,

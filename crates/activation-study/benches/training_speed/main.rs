@@ -6,6 +6,7 @@ mod ours;
 mod peer;
 mod phases;
 mod summaries;
+mod windows;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -43,10 +44,11 @@ const LOSS_TOLERANCE: f64 = 0.05;
 /// images/s of each and the ratios.
 #[derive(Parser, Debug)]
 struct Args {
-    /// Timed training steps per run (batch 50).
+    /// Timed training steps per run (batch 50), a multiple of --histogram-every.
     #[arg(long, default_value_t = 300)]
     steps: usize,
-    /// Untimed steps before the timed ones (allocator, kernel selection, page faults).
+    /// Untimed steps before the timed ones (allocator, kernel selection, page faults), a
+    /// multiple of --histogram-every.
     #[arg(long, default_value_t = 20)]
     warmup: usize,
     /// Rounds; each runs every configuration once (alternating their order), and each
@@ -62,7 +64,8 @@ struct Args {
     /// Seed of the initial weights, the batch order and dropout.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Steps between histogram summaries in the logging runs.
+    /// Steps between histogram summaries in the logging runs, and the length of the windows
+    /// whose median time gives the throughput.
     #[arg(long, default_value_t = 10)]
     histogram_every: usize,
     /// Test images for the final loss check.
@@ -120,8 +123,11 @@ pub struct Settings {
 /// What one run measured.
 #[derive(Clone, Copy, Debug)]
 pub struct Measured {
-    /// Training images per second over the timed steps, the writer's close included.
+    /// Training images per second from the median window of `--histogram-every` steps, the
+    /// writer's close spread over the windows.
     pub images_per_s: f64,
+    /// Training images per second over all timed steps and the close.
+    pub mean_images_per_s: f64,
     /// Mean training cross entropy of the last 50 steps.
     pub train_loss_last50: f64,
     /// Cross entropy on the first `--test-images` test images, after training.
@@ -193,14 +199,20 @@ fn main() -> ExitCode {
 
 /// Runs the comparison; `Ok(false)` when the two stacks did not train or log alike.
 fn run(args: Args) -> Result<bool> {
+    if args.rounds == 0 || args.threads <= 0 || args.histogram_every == 0 {
+        bail!("--rounds, --threads and --histogram-every must be positive");
+    }
     if args.steps < LAST_LOSSES
-        || args.rounds == 0
-        || args.threads <= 0
-        || args.histogram_every == 0
+        || args.steps % args.histogram_every != 0
+        || args.warmup % args.histogram_every != 0
     {
         bail!(
-            "--steps must be at least {LAST_LOSSES} (the final loss averages that many steps), \
-             and --rounds, --threads and --histogram-every positive"
+            "--steps ({}) must be at least {LAST_LOSSES} (the final loss averages that many steps), \
+             and --steps and --warmup ({}) multiples of --histogram-every ({}): throughput is \
+             timed in windows of that many steps",
+            args.steps,
+            args.warmup,
+            args.histogram_every
         );
     }
     let (device, device_name) = match args.device {
@@ -340,22 +352,27 @@ fn compare_logs(ours_dir: &Path, peer_dir: &Path, every: i64) -> Result<bool> {
 fn report(results: &Results) -> bool {
     println!();
     println!(
-        "| configuration | images/s (best) | every round | test loss | test acc. | train loss (last 50) |"
+        "images/s: median window of --histogram-every steps, best round (every round's in brackets); \
+         mean: all timed steps, same round"
     );
-    println!("|---|---:|---|---:|---:|---:|");
+    println!(
+        "| configuration | images/s | mean images/s | test loss | test acc. | train loss (last 50) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
     for (config, runs) in &results.0 {
         let Some(b) = results.best(*config) else {
             continue;
         };
         let rounds: Vec<String> = runs
             .iter()
-            .map(|m| format!("{:.1}", m.images_per_s))
+            .map(|m| format!("{:.0}", m.images_per_s))
             .collect();
         println!(
-            "| {} | {:.1} | {} | {:.4} | {:.4} | {:.4} |",
+            "| {} | {:.1} ({}) | {:.1} | {:.4} | {:.4} | {:.4} |",
             config.label(),
             b.images_per_s,
             rounds.join(", "),
+            b.mean_images_per_s,
             b.test_loss,
             b.test_accuracy,
             b.train_loss_last50

@@ -13,6 +13,7 @@ use tch::nn::{self, OptimizerConfig};
 use tch::{Device, Kind, Reduction, TchError, Tensor};
 
 use crate::phases::{Clock, Phase};
+use crate::windows::Windows;
 use crate::{BATCH, LAST_LOSSES, LEARNING_RATE, Measured, Settings};
 
 /// The data on the device and the initial variables every run starts from.
@@ -71,13 +72,13 @@ impl Ours {
         );
 
         let mut clock = Clock::new(settings.phases, device);
+        let mut windows = Windows::new(device, settings.steps / settings.histogram_every);
         // Dropout masks follow the seed from here on, as in the PyTorch script.
         tch::manual_seed(settings.seed as i64);
-        let mut start = Instant::now();
         for step in 1..=total_steps {
+            let timed = step > settings.warmup as i64;
             if step == settings.warmup as i64 + 1 {
-                synchronize(device);
-                start = Instant::now();
+                windows.mark();
                 clock.restart();
             }
             let summarise =
@@ -123,20 +124,27 @@ impl Ours {
                 last_losses.push(cross_entropy.f_detach()?);
             }
             clock.lap(Phase::Batch);
+            if timed && step % every == 0 {
+                windows.mark();
+            }
         }
+        let closing = Instant::now();
         if let Some(log) = log {
             log.close()?;
             clock.lap(Phase::Close);
         }
-        synchronize(device);
-        let seconds = start.elapsed().as_secs_f64();
+        let (images_per_s, mean_images_per_s) = windows.rates(
+            settings.histogram_every * BATCH,
+            closing.elapsed().as_secs_f64(),
+        );
 
         let train_loss_last50 = Tensor::f_stack(&last_losses, 0)?
             .f_mean(Kind::Double)?
             .f_double_value(&[])?;
         let (test_loss, test_accuracy) = self.evaluate(&net, settings.test_images)?;
         Ok(Measured {
-            images_per_s: (settings.steps * BATCH) as f64 / seconds,
+            images_per_s,
+            mean_images_per_s,
             train_loss_last50,
             test_loss,
             test_accuracy,
@@ -167,11 +175,4 @@ fn accuracy(logits: &Tensor, labels: &Tensor) -> Result<Tensor, TchError> {
         .f_argmax(-1, false)?
         .f_eq_tensor(labels)?
         .f_mean(Kind::Float)
-}
-
-/// Waits for queued device work, so the clock sees all of it.
-fn synchronize(device: Device) {
-    if let Device::Cuda(index) = device {
-        tch::Cuda::synchronize(index as i64);
-    }
 }

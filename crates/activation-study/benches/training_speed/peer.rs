@@ -38,6 +38,7 @@ pub struct Torch {
 #[derive(Deserialize)]
 struct Report {
     images_per_s: f64,
+    mean_images_per_s: f64,
     train_loss_last50: f64,
     test_loss: f64,
     test_accuracy: f64,
@@ -133,6 +134,7 @@ impl Peer {
         };
         Ok(Measured {
             images_per_s: report.images_per_s,
+            mean_images_per_s: report.mean_images_per_s,
             train_loss_last50: report.train_loss_last50,
             test_loss: report.test_loss,
             test_accuracy: report.test_accuracy,

@@ -203,8 +203,8 @@ fn run(args: Args) -> Result<bool> {
         bail!("--rounds, --threads and --histogram-every must be positive");
     }
     if args.steps < LAST_LOSSES
-        || args.steps % args.histogram_every != 0
-        || args.warmup % args.histogram_every != 0
+        || !args.steps.is_multiple_of(args.histogram_every)
+        || !args.warmup.is_multiple_of(args.histogram_every)
     {
         bail!(
             "--steps ({}) must be at least {LAST_LOSSES} (the final loss averages that many steps), \

@@ -43,7 +43,7 @@ impl Windows {
         let total: f64 = seconds.iter().sum::<f64>() + close_seconds;
         seconds.sort_by(f64::total_cmp);
         let mid = seconds.len() / 2;
-        let median = if seconds.len() % 2 == 0 {
+        let median = if seconds.len().is_multiple_of(2) {
             (seconds[mid - 1] + seconds[mid]) / 2.0
         } else {
             seconds[mid]

@@ -137,12 +137,18 @@ impl Activation {
             Activation::Sigmoid => xs.f_sigmoid(),
             Activation::Tanh => xs.f_tanh(),
             Activation::Relu => xs.f_relu(),
-            Activation::LeakyRelu { slope } => xs.f_maximum(&xs.f_mul_scalar(slope)?),
-            // expm1 of min(x, 0) keeps the unused branch finite, so its gradient is 0, not NaN,
-            // for large positive x; libtorch's own elu has no alpha in tch's bindings.
+            // PReLU with a one-element weight is leaky ReLU in one fused kernel, forward and
+            // backward (tch's `leaky_relu` binding has no slope); `full` fills it on the device.
+            Activation::LeakyRelu { slope } => {
+                xs.f_prelu(&Tensor::f_full([1], slope, (xs.kind(), xs.device()))?)
+            }
+            // libtorch's fused `elu` has alpha 1 in tch's bindings; other alphas blend it with
+            // ReLU: alpha elu(x) + (1 - alpha) relu(x) is x for x > 0 and alpha (e^x - 1) below.
+            Activation::Elu { alpha: 1.0 } => xs.f_elu(),
             Activation::Elu { alpha } => xs
-                .f_relu()?
-                .f_add(&xs.f_clamp_max(0.0)?.f_expm1()?.f_mul_scalar(alpha)?),
+                .f_elu()?
+                .f_mul_scalar(alpha)?
+                .f_add(&xs.f_relu()?.f_mul_scalar(1.0 - alpha)?),
         }
     }
 

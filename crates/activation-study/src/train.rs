@@ -14,8 +14,12 @@ use crate::error::StudyError;
 use crate::models::{CifarNet, MnistNet, StudyNet};
 use crate::summaries::{RunLog, StepLosses};
 
-/// Test images per forward pass during evaluation.
-const EVAL_BATCH: i64 = 1_000;
+/// Test images per forward pass during evaluation on the CPU: larger batches make activation
+/// buffers of many megabytes whose page faults cost more than they save (measured on MNIST:
+/// 4.4 s for the 10,000 test images in batches of 100, 7.2 s in batches of 1,000, one thread).
+const EVAL_BATCH_CPU: i64 = 100;
+/// Test images per forward pass during evaluation on a GPU.
+const EVAL_BATCH_GPU: i64 = 1_000;
 
 /// How a finished run did.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,10 +78,15 @@ pub fn evaluate(
     preprocess: Preprocess,
 ) -> Result<f64, TchError> {
     let n = set.len() as i64;
+    let batch = if set.images.device().is_cuda() {
+        EVAL_BATCH_GPU
+    } else {
+        EVAL_BATCH_CPU
+    };
     tch::no_grad(|| {
         let mut correct = Tensor::f_zeros([], (Kind::Int64, set.labels.device()))?;
-        for start in (0..n).step_by(EVAL_BATCH as usize) {
-            let len = EVAL_BATCH.min(n - start);
+        for start in (0..n).step_by(batch as usize) {
+            let len = batch.min(n - start);
             let xs = preprocess(&set.images.f_narrow(0, start, len)?)?;
             let logits = net.forward_captured(&xs, false, None)?;
             let hits = logits

@@ -132,6 +132,16 @@ impl Activation {
     }
 
     /// Applies the function element-wise.
+    ///
+    /// ```
+    /// use activation_study::activation::{Activation, ActivationKind};
+    /// use tch::Tensor;
+    ///
+    /// let leaky = Activation::new(ActivationKind::LeakyRelu, 0.2, 1.0)?;
+    /// let out = leaky.apply(&Tensor::from_slice(&[-2.0f64, 3.0]))?;
+    /// assert_eq!(Vec::<f64>::try_from(out)?, [-0.4, 3.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn apply(&self, xs: &Tensor) -> Result<Tensor, TchError> {
         match *self {
             Activation::Sigmoid => xs.f_sigmoid(),

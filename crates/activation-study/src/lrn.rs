@@ -30,6 +30,18 @@ impl LrnParams {
 }
 
 /// Normalises an NCHW tensor across channels; differentiable, runs on the tensor's device.
+///
+/// ```
+/// use activation_study::lrn::{LrnParams, lrn};
+/// use tch::Tensor;
+///
+/// // One pixel, two channels, window covering both: x / (1 + 0.5 * (3^2 + 4^2))^1.
+/// let xs = Tensor::from_slice(&[3.0f64, 4.0]).reshape([1, 2, 1, 1]);
+/// let params = LrnParams { depth_radius: 1, bias: 1.0, alpha: 0.5, beta: 1.0 };
+/// let out = Vec::<f64>::try_from(lrn(&xs, params)?.flatten(0, -1))?;
+/// assert_eq!(out, [3.0 / 13.5, 4.0 / 13.5]);
+/// # Ok::<(), tch::TchError>(())
+/// ```
 pub fn lrn(xs: &Tensor, params: LrnParams) -> Result<Tensor, TchError> {
     let size = xs.size();
     let [n, c, h, w] = size[..] else {

@@ -7,6 +7,15 @@ use crate::error::StudyError;
 
 /// Creates `<parent>/<name>`, or `<name>-2`, `<name>-3`, ... when that already exists, and
 /// returns it. Creation is atomic, so two processes never get the same directory.
+///
+/// ```
+/// let logs = tempfile::tempdir()?;
+/// let parent = logs.path().join("mnist");
+/// let first = activation_study::rundir::create_unique(&parent, "relu")?;
+/// let again = activation_study::rundir::create_unique(&parent, "relu")?;
+/// assert_eq!((first, again), (parent.join("relu"), parent.join("relu-2")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn create_unique(parent: &Path, name: &str) -> Result<PathBuf, StudyError> {
     std::fs::create_dir_all(parent).map_err(|source| StudyError::RunDir {
         path: parent.to_path_buf(),

@@ -34,6 +34,16 @@ impl SplitMix64 {
 /// Endless mini-batches over `len` examples: each epoch visits every example once in a fresh
 /// random order, and a batch that runs past the end of an epoch continues into the next, so
 /// any batch size works, even one larger than the data set.
+///
+/// ```
+/// use activation_study::data::batches::ShuffledBatches;
+///
+/// let mut batches = ShuffledBatches::new(5, 2, 42);
+/// let mut seen: Vec<i64> = (0..3).flat_map(|_| batches.next_indices().to_vec()).collect();
+/// seen.truncate(5);
+/// seen.sort();
+/// assert_eq!(seen, [0, 1, 2, 3, 4]); // the first epoch visits each example once
+/// ```
 #[derive(Debug)]
 pub struct ShuffledBatches {
     order: Vec<i64>,

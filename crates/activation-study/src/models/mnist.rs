@@ -35,6 +35,24 @@ fn layer(vs: &nn::Path, scope: &str, weight_dims: &[i64]) -> Result<(Tensor, Ten
 
 impl MnistNet {
     /// Creates the variables under `vs` (`conv1/weights`, `conv1/biases`, ..., `fc2/biases`).
+    ///
+    /// ```
+    /// use activation_study::activation::Activation;
+    /// use activation_study::models::{MnistNet, StudyNet, parameter_count};
+    /// use tch::{Device, Kind, Tensor, nn};
+    ///
+    /// let vs = nn::VarStore::new(Device::Cpu);
+    /// let net = MnistNet::new(&vs.root(), Activation::Relu)?;
+    /// assert_eq!(parameter_count(&vs), 3_274_634);
+    /// assert!(vs.variables().contains_key("conv1.weights"));
+    ///
+    /// let mut layers = Vec::new();
+    /// let xs = Tensor::zeros([2, 1, 28, 28], (Kind::Float, Device::Cpu));
+    /// let logits = net.forward_captured(&xs, false, Some(&mut layers))?;
+    /// assert_eq!(logits.size(), [2, 10]);
+    /// assert_eq!(layers.len(), net.activation_layers().len());
+    /// # Ok::<(), tch::TchError>(())
+    /// ```
     pub fn new(vs: &nn::Path, activation: Activation) -> Result<Self, TchError> {
         Ok(MnistNet {
             activation,

@@ -43,6 +43,54 @@ fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// CPU time counters, in clock ticks: the machine's busy and total time, and this process's
+/// own time with that of its finished children (the PyTorch runs).
+#[derive(Clone, Copy, Debug)]
+pub struct CpuTimes {
+    busy: u64,
+    total: u64,
+    own: u64,
+}
+
+impl CpuTimes {
+    /// Reads `/proc/stat` and `/proc/self/stat`; `None` where they are missing or unexpected.
+    pub fn now() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .map(|v| v.parse().ok())
+            .collect::<Option<_>>()?;
+        // user nice system idle iowait irq softirq steal (guest time is inside user).
+        let &[user, nice, system, idle, iowait, irq, softirq, steal, ..] = cpu.as_slice() else {
+            return None;
+        };
+        let busy = user + nice + system + irq + softirq + steal;
+        let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the command name (which may hold spaces), from the state (field 3) on.
+        let fields: Vec<&str> = own_stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
+        let own = field(14)? + field(15)? + field(16)? + field(17)?;
+        Some(CpuTimes {
+            busy,
+            total: busy + idle + iowait,
+            own,
+        })
+    }
+
+    /// The share of all CPU time between `self` and `later` that other processes used.
+    pub fn others_share(&self, later: &CpuTimes) -> f64 {
+        let total = later.total.saturating_sub(self.total).max(1) as f64;
+        let others = later
+            .busy
+            .saturating_sub(self.busy)
+            .saturating_sub(later.own.saturating_sub(self.own));
+        others as f64 / total
+    }
+}
+
 /// The 1, 5 and 15 minute load averages, as `/proc/loadavg` gives them.
 pub fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")

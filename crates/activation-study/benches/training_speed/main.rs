@@ -29,6 +29,8 @@ pub const LAST_LOSSES: usize = 50;
 
 /// The tch release this benchmark is built with (the workspace pins it).
 const TCH_VERSION: &str = "0.26";
+/// Share of the CPU time used by other processes above which the numbers are suspect.
+const BUSY_SHARE: f64 = 0.05;
 /// Target: our images/s at least this multiple of PyTorch's, without logging.
 const SPEED_TARGET: f64 = 1.0;
 /// Target: logging slows our training by at most this fraction.
@@ -274,6 +276,7 @@ fn run(args: Args) -> Result<bool> {
         std::env::var("LIBTORCH").unwrap_or_else(|_| "(unset)".to_owned())
     );
     println!("load average at start: {}", machine::load_average());
+    let cpu_at_start = machine::CpuTimes::now();
 
     let logdir =
         |round: usize, config: Config| scratch.path().join(format!("round{round}-{config:?}"));
@@ -306,6 +309,20 @@ fn run(args: Args) -> Result<bool> {
         }
     }
     println!("load average at end: {}", machine::load_average());
+    if let (Some(start), Some(end)) = (cpu_at_start, machine::CpuTimes::now()) {
+        let others = start.others_share(&end);
+        println!(
+            "other processes used {:.1}% of the CPU time during the runs",
+            100.0 * others
+        );
+        if others > BUSY_SHARE {
+            println!(
+                "warning: the machine was busy: other work competes with libtorch's threads, whose \
+                 barriers then wait on descheduled threads; rates can drop several-fold and the \
+                 ratios get noisy. Rerun on an idle machine."
+            );
+        }
+    }
 
     let same_logs =
         if configs.contains(&Config::OursLogging) && configs.contains(&Config::PytorchLogging) {

@@ -12,6 +12,7 @@ use crate::config::RunConfig;
 use crate::data::{self, Dataset, LoadedData};
 use crate::device::{self, DeviceChoice};
 use crate::error::StudyError;
+use crate::heap;
 use crate::rundir;
 use crate::train::{self, RunMetrics};
 
@@ -187,6 +188,7 @@ pub fn run(
     if let Some(threads) = args.threads {
         tch::set_num_threads(threads);
     }
+    heap::reuse_freed_buffers();
     let device = device::resolve(args.device)?;
     let root = args.data_root()?;
     let data = data::load(args.dataset, &root, device)?;

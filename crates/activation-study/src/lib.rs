@@ -7,7 +7,8 @@
 //! training device; [`config`] is what defines a run; [`train`] runs one, logging through
 //! [`summaries`] (with a [`WeightAverage`](ema::WeightAverage) where the tutorial evaluates
 //! one) into a directory from [`rundir`] on a device chosen by [`device`]; [`cli`] is the
-//! `train` command that plans the runs and prints the table.
+//! `train` command that plans the runs and prints the table, after [`heap`] tunes the allocator
+//! for the step loop.
 #![warn(missing_docs)]
 
 pub mod activation;
@@ -17,6 +18,7 @@ pub mod data;
 pub mod device;
 pub mod ema;
 pub mod error;
+pub mod heap;
 pub mod init;
 pub mod lrn;
 pub mod models;

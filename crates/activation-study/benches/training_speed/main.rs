@@ -55,7 +55,7 @@ struct Args {
     warmup: usize,
     /// Rounds; each runs every configuration once (alternating their order), and each
     /// configuration's best round is reported.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 3)]
     rounds: usize,
     /// Intra-op threads on both sides.
     #[arg(long, default_value_t = 2)]
@@ -78,6 +78,10 @@ struct Args {
     /// every phase, so take the images/s from a run without it.
     #[arg(long)]
     phases: bool,
+    /// Which side runs with glibc's heap tuned as the `train` binary tunes it
+    /// (`activation_study::heap`): by default ours, as `train` runs, and PyTorch as installed.
+    #[arg(long, value_enum, default_value_t = HeapArg::Ours)]
+    heap: HeapArg,
     /// Run only these configurations (comma-separated), e.g. to profile one; the ratios need
     /// all four.
     #[arg(long, value_enum, value_delimiter = ',')]
@@ -100,6 +104,17 @@ enum DeviceArg {
     Cpu,
     /// The first CUDA device.
     Cuda,
+}
+
+/// Which side gets the tuned heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum HeapArg {
+    /// Ours only, as the `train` binary runs.
+    Ours,
+    /// Both sides, to compare the stacks with the allocator equal.
+    Both,
+    /// Neither: glibc's defaults on both sides.
+    Neither,
 }
 
 /// What one run is told, on either side.
@@ -253,6 +268,7 @@ fn run(args: Args) -> Result<bool> {
         phases: args.phases,
     };
 
+    let ours_tuned = args.heap != HeapArg::Neither && activation_study::heap::reuse_freed_buffers();
     let scratch = tempfile::tempdir().context("creating a scratch directory")?;
     let ours = Ours::new(&data_root, device, args.seed)?;
     let inputs = scratch.path().join("inputs.npz");
@@ -261,6 +277,7 @@ fn run(args: Args) -> Result<bool> {
         python,
         mnist_dir: data_root.join("mnist"),
         inputs,
+        tuned_heap: args.heap == HeapArg::Both,
     };
     let torch = peer.torch()?;
 
@@ -274,6 +291,18 @@ fn run(args: Args) -> Result<bool> {
     println!(
         "ours: tch {TCH_VERSION} on LIBTORCH={}",
         std::env::var("LIBTORCH").unwrap_or_else(|_| "(unset)".to_owned())
+    );
+    let describe = |tuned: bool| {
+        if tuned {
+            "tuned as train tunes it"
+        } else {
+            "glibc defaults"
+        }
+    };
+    println!(
+        "heap: ours {}, PyTorch {}",
+        describe(ours_tuned),
+        describe(peer.tuned_heap)
     );
     println!("load average at start: {}", machine::load_average());
     let cpu_at_start = machine::CpuTimes::now();

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use activation_study::heap;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
@@ -24,6 +25,9 @@ pub struct Peer {
     pub mnist_dir: PathBuf,
     /// The `.npz` with the initial variables and the batch order, written by our side.
     pub inputs: PathBuf,
+    /// Give the script the glibc heap settings of `activation_study::heap`, through the
+    /// environment variables glibc reads at start-up.
+    pub tuned_heap: bool,
 }
 
 /// The peer's torch installation.
@@ -94,6 +98,11 @@ impl Peer {
             .args(["--hist-every", &settings.histogram_every.to_string()]);
         if settings.phases {
             command.arg("--phases");
+        }
+        if self.tuned_heap {
+            command
+                .env("MALLOC_MMAP_THRESHOLD_", heap::MMAP_THRESHOLD.to_string())
+                .env("MALLOC_TRIM_THRESHOLD_", heap::TRIM_THRESHOLD.to_string());
         }
         if let Some(dir) = logdir {
             command.arg("--logdir").arg(dir);

@@ -12,9 +12,9 @@
 //! PyTorch users get the same effect with `MALLOC_MMAP_THRESHOLD_=33554432
 //! MALLOC_TRIM_THRESHOLD_=1073741824` in the environment.
 
-/// Blocks up to this size come from the heap, where a freed block is reused: glibc's own
-/// ceiling for the dynamic threshold on 64-bit (`DEFAULT_MMAP_THRESHOLD_MAX`, 32 MiB), and the
-/// largest value `mallopt` accepts. Fixing it also stops glibc from adjusting it.
+/// Blocks up to this size come from the heap, where a freed block is reused: the ceiling
+/// glibc itself gives its dynamic threshold on 64-bit (`DEFAULT_MMAP_THRESHOLD_MAX`, 32 MiB);
+/// some glibc versions refuse larger values. Fixing it also stops glibc from adjusting it.
 pub const MMAP_THRESHOLD: i32 = 32 << 20;
 
 /// Free memory at the top of the heap that glibc keeps rather than returns to the kernel.

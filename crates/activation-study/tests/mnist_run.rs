@@ -6,17 +6,25 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use activation_study::cli;
 use activation_study::train::{RESULTS_FILE, RunResults};
 
-/// Loads a run directory with TensorBoard's own reader and prints, as JSON, its tags by
-/// kind, the hparams of its session start, its config text and its last test accuracy.
 /// libtorch's random generator is process-wide: tests of this file that train at the same time
 /// would draw from each other's sequence, and the seed test could not see a run repeat itself.
 static TRAINING: Mutex<()> = Mutex::new(());
 
+/// Waits until no other test of this file trains; a test that failed while training does not
+/// block the others.
+fn train_alone() -> MutexGuard<'static, ()> {
+    TRAINING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Loads a run directory with TensorBoard's own reader and prints, as JSON, its tags by
+/// kind, the hparams of its session start, its config text and its last test accuracy.
 const READ_BACK: &str = r#"
 import json, sys
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -65,9 +73,7 @@ fn strings(v: &serde_json::Value) -> BTreeSet<String> {
 
 #[test]
 fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
-    let _one_at_a_time = TRAINING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = train_alone();
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().join("logs");
     let root = common::data_root();
@@ -202,9 +208,7 @@ fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
 
 #[test]
 fn a_second_run_of_the_same_activation_gets_its_own_directory() {
-    let _one_at_a_time = TRAINING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = train_alone();
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().to_str().unwrap().to_string();
     let root = common::data_root();
@@ -231,9 +235,7 @@ fn a_second_run_of_the_same_activation_gets_its_own_directory() {
 
 #[test]
 fn seeds_repeat_an_activation_with_consecutive_seeds_in_named_runs() {
-    let _one_at_a_time = TRAINING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = train_alone();
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().to_str().unwrap().to_string();
     let root = common::data_root();

@@ -3,7 +3,7 @@
 
 use tch::{TchError, Tensor, nn};
 
-use super::{StudyNet, conv_same, max_pool_same};
+use super::{Capture, StudyNet, conv_same, max_pool_same};
 use crate::activation::Activation;
 use crate::init::{constant_var, truncated_normal_var};
 use crate::lrn::{LrnParams, lrn};
@@ -76,28 +76,21 @@ impl StudyNet for CifarNet {
         &self,
         xs: &Tensor,
         _train: bool,
-        mut captured: Option<&mut Vec<Tensor>>,
+        captured: Option<&mut Vec<Tensor>>,
     ) -> Result<Tensor, TchError> {
-        if let Some(c) = captured.as_deref_mut() {
-            c.clear();
-        }
-        let mut keep = |t: &Tensor| {
-            if let Some(c) = captured.as_deref_mut() {
-                c.push(t.shallow_clone());
-            }
-        };
+        let mut keep = Capture::new(captured);
         let act = &self.activation;
         let lrn_params = LrnParams::CIFAR10_TUTORIAL;
         let h = act.apply(&conv_same(xs, &self.conv1.0, &self.conv1.1)?)?;
-        keep(&h);
+        keep.push(&h);
         let h = lrn(&max_pool_same(&h, 3, 2)?, lrn_params)?;
         let h = act.apply(&conv_same(&h, &self.conv2.0, &self.conv2.1)?)?;
-        keep(&h);
+        keep.push(&h);
         let h = max_pool_same(&lrn(&h, lrn_params)?, 3, 2)?.f_flatten(1, -1)?;
         let h = act.apply(&h.f_linear(&self.local3.0, Some(&self.local3.1))?)?;
-        keep(&h);
+        keep.push(&h);
         let h = act.apply(&h.f_linear(&self.local4.0, Some(&self.local4.1))?)?;
-        keep(&h);
+        keep.push(&h);
         h.f_linear(&self.softmax_linear.0, Some(&self.softmax_linear.1))
     }
 

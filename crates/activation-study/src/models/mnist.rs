@@ -2,7 +2,7 @@
 
 use tch::{TchError, Tensor, nn};
 
-use super::{StudyNet, conv_same, max_pool_same};
+use super::{Capture, StudyNet, conv_same, max_pool_same};
 use crate::activation::Activation;
 use crate::init::{constant_var, truncated_normal_var};
 
@@ -77,25 +77,18 @@ impl StudyNet for MnistNet {
         &self,
         xs: &Tensor,
         train: bool,
-        mut captured: Option<&mut Vec<Tensor>>,
+        captured: Option<&mut Vec<Tensor>>,
     ) -> Result<Tensor, TchError> {
-        if let Some(c) = captured.as_deref_mut() {
-            c.clear();
-        }
-        let mut keep = |t: &Tensor| {
-            if let Some(c) = captured.as_deref_mut() {
-                c.push(t.shallow_clone());
-            }
-        };
+        let mut keep = Capture::new(captured);
         let act = &self.activation;
         let h = act.apply(&conv_same(xs, &self.conv1.0, &self.conv1.1)?)?;
-        keep(&h);
+        keep.push(&h);
         let h = max_pool_same(&h, 2, 2)?;
         let h = act.apply(&conv_same(&h, &self.conv2.0, &self.conv2.1)?)?;
-        keep(&h);
+        keep.push(&h);
         let h = max_pool_same(&h, 2, 2)?.f_flatten(1, -1)?;
         let h = act.apply(&h.f_linear(&self.fc1.0, Some(&self.fc1.1))?)?;
-        keep(&h);
+        keep.push(&h);
         h.f_dropout(DROPOUT, train)?
             .f_linear(&self.fc2.0, Some(&self.fc2.1))
     }

@@ -41,6 +41,27 @@ pub trait StudyNet: nn::ModuleT {
     fn first_conv_weights(&self) -> &Tensor;
 }
 
+/// Where a forward pass puts the layer outputs it was asked for: nowhere when the caller
+/// passed `None`, so the pass costs nothing extra on steps without summaries.
+struct Capture<'a>(Option<&'a mut Vec<Tensor>>);
+
+impl<'a> Capture<'a> {
+    /// Empties the caller's vector, if any, for this pass's outputs.
+    fn new(mut captured: Option<&'a mut Vec<Tensor>>) -> Self {
+        if let Some(c) = captured.as_deref_mut() {
+            c.clear();
+        }
+        Capture(captured)
+    }
+
+    /// Keeps a handle to `layer_output` (the same tensor, not a copy).
+    fn push(&mut self, layer_output: &Tensor) {
+        if let Some(c) = self.0.as_deref_mut() {
+            c.push(layer_output.shallow_clone());
+        }
+    }
+}
+
 /// Total number of scalar parameters in a var store.
 pub fn parameter_count(vs: &nn::VarStore) -> i64 {
     vs.trainable_variables()

@@ -18,7 +18,8 @@
 pub const MMAP_THRESHOLD: i32 = 32 << 20;
 
 /// Free memory at the top of the heap that glibc keeps rather than returns to the kernel.
-/// The process's peak memory does not change; it only keeps what it already had.
+/// This allocates nothing more: the process keeps, for its next step, up to this much of what
+/// it freed.
 pub const TRIM_THRESHOLD: i32 = 1 << 30;
 
 /// Applies [`MMAP_THRESHOLD`] and [`TRIM_THRESHOLD`] to this process's allocator. Returns

@@ -3,9 +3,8 @@
 
 use tch::{TchError, Tensor, nn};
 
-use super::{Capture, StudyNet, conv_same, max_pool_same};
+use super::{Capture, StudyNet, conv_same, layer, max_pool_same};
 use crate::activation::Activation;
-use crate::init::{constant_var, truncated_normal_var};
 use crate::lrn::{LrnParams, lrn};
 
 /// Weight decay of `local3` and `local4`: `0.004 * l2_loss(w)`, with `l2_loss = sum(w^2) / 2`.
@@ -25,20 +24,6 @@ pub struct CifarNet {
     local3: (Tensor, Tensor),
     local4: (Tensor, Tensor),
     softmax_linear: (Tensor, Tensor),
-}
-
-/// Creates `<scope>/weights` and `<scope>/biases` with the tutorial's initialisers.
-fn layer(
-    vs: &nn::Path,
-    scope: &str,
-    weight_dims: &[i64],
-    std: f64,
-    bias: f64,
-) -> Result<(Tensor, Tensor), TchError> {
-    let p = vs / scope;
-    let weights = truncated_normal_var(&p, "weights", weight_dims, std)?;
-    let biases = constant_var(&p, "biases", &weight_dims[..1], bias)?;
-    Ok((weights, biases))
 }
 
 impl CifarNet {

@@ -2,9 +2,8 @@
 
 use tch::{TchError, Tensor, nn};
 
-use super::{Capture, StudyNet, conv_same, max_pool_same};
+use super::{Capture, StudyNet, conv_same, layer, max_pool_same};
 use crate::activation::Activation;
-use crate::init::{constant_var, truncated_normal_var};
 
 /// Standard deviation of the truncated normal weight initialisation.
 const WEIGHT_STD: f64 = 0.1;
@@ -23,14 +22,6 @@ pub struct MnistNet {
     conv2: (Tensor, Tensor),
     fc1: (Tensor, Tensor),
     fc2: (Tensor, Tensor),
-}
-
-/// Creates `<scope>/weights` (truncated normal) and `<scope>/biases` (constant) under `vs`.
-fn layer(vs: &nn::Path, scope: &str, weight_dims: &[i64]) -> Result<(Tensor, Tensor), TchError> {
-    let p = vs / scope;
-    let weights = truncated_normal_var(&p, "weights", weight_dims, WEIGHT_STD)?;
-    let biases = constant_var(&p, "biases", &weight_dims[..1], BIAS_INIT)?;
-    Ok((weights, biases))
 }
 
 impl MnistNet {
@@ -56,10 +47,10 @@ impl MnistNet {
     pub fn new(vs: &nn::Path, activation: Activation) -> Result<Self, TchError> {
         Ok(MnistNet {
             activation,
-            conv1: layer(vs, "conv1", &[32, 1, 5, 5])?,
-            conv2: layer(vs, "conv2", &[64, 32, 5, 5])?,
-            fc1: layer(vs, "fc1", &[1024, 7 * 7 * 64])?,
-            fc2: layer(vs, "fc2", &[10, 1024])?,
+            conv1: layer(vs, "conv1", &[32, 1, 5, 5], WEIGHT_STD, BIAS_INIT)?,
+            conv2: layer(vs, "conv2", &[64, 32, 5, 5], WEIGHT_STD, BIAS_INIT)?,
+            fc1: layer(vs, "fc1", &[1024, 7 * 7 * 64], WEIGHT_STD, BIAS_INIT)?,
+            fc2: layer(vs, "fc2", &[10, 1024], WEIGHT_STD, BIAS_INIT)?,
         })
     }
 }

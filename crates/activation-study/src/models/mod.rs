@@ -8,6 +8,8 @@ pub use mnist::MnistNet;
 
 use tch::{TchError, Tensor, nn};
 
+use crate::init::{constant_var, truncated_normal_var};
+
 /// A network of the study: a `ModuleT` that can also hand out the activations of its
 /// layers from the same forward pass, and its weight-decay terms.
 pub trait StudyNet: nn::ModuleT {
@@ -60,6 +62,21 @@ impl<'a> Capture<'a> {
             c.push(layer_output.shallow_clone());
         }
     }
+}
+
+/// Creates `<scope>/weights` (truncated normal with standard deviation `std`) and
+/// `<scope>/biases` (all `bias`, one per output) under `vs`, as both tutorials initialise a layer.
+fn layer(
+    vs: &nn::Path,
+    scope: &str,
+    weight_dims: &[i64],
+    std: f64,
+    bias: f64,
+) -> Result<(Tensor, Tensor), TchError> {
+    let p = vs / scope;
+    let weights = truncated_normal_var(&p, "weights", weight_dims, std)?;
+    let biases = constant_var(&p, "biases", &weight_dims[..1], bias)?;
+    Ok((weights, biases))
 }
 
 /// Total number of scalar parameters in a var store.

@@ -16,50 +16,7 @@ pub const DEFAULT_ELU_ALPHA: f64 = 1.0;
 /// so the gradient flowing back through the unit is damped at least five-fold.
 pub const SATURATION_MARGIN: f64 = 0.05;
 
-/// Which activation function a network uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum ActivationKind {
-    /// `1 / (1 + e^-x)`
-    Sigmoid,
-    /// `(e^2x - 1) / (e^2x + 1)`
-    Tanh,
-    /// `max(0, x)`
-    Relu,
-    /// `max(a x, x)` with slope `a` in `[0, 1)`
-    #[value(name = "leaky_relu")]
-    LeakyRelu,
-    /// `alpha (e^x - 1)` for `x < 0`, `x` otherwise
-    Elu,
-}
-
-impl ActivationKind {
-    /// All five, in the order the study reports them.
-    pub const ALL: [ActivationKind; 5] = [
-        ActivationKind::Sigmoid,
-        ActivationKind::Tanh,
-        ActivationKind::Relu,
-        ActivationKind::LeakyRelu,
-        ActivationKind::Elu,
-    ];
-
-    /// The name used on the command line, in run directory names and in hparams.
-    pub fn name(self) -> &'static str {
-        match self {
-            ActivationKind::Sigmoid => "sigmoid",
-            ActivationKind::Tanh => "tanh",
-            ActivationKind::Relu => "relu",
-            ActivationKind::LeakyRelu => "leaky_relu",
-            ActivationKind::Elu => "elu",
-        }
-    }
-}
-
-impl std::fmt::Display for ActivationKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use study_spec::ActivationKind;
 
 /// An activation function together with its parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

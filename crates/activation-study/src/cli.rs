@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -16,22 +17,39 @@ use crate::heap;
 use crate::rundir;
 use crate::train::{self, RunMetrics};
 
-/// `--activations` values: one of the five, or all of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// An `--activations` value: `all`, or one of the five by its `study-spec` name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActivationChoice {
-    /// All five: sigmoid, tanh, relu, leaky_relu, elu.
+    /// All five, in the study's order.
     All,
-    /// `1 / (1 + e^-x)`
-    Sigmoid,
-    /// `tanh x`
-    Tanh,
-    /// `max(0, x)`
-    Relu,
-    /// `max(a x, x)`, slope a from --leaky-slope
-    #[value(name = "leaky_relu")]
-    LeakyRelu,
-    /// `alpha (e^x - 1)` for x < 0, else x; alpha from --elu-alpha
-    Elu,
+    /// One of them.
+    One(ActivationKind),
+}
+
+/// `all`, then each activation in the study's order.
+const ACTIVATION_CHOICES: [ActivationChoice; ActivationKind::ALL.len() + 1] = {
+    let mut choices = [ActivationChoice::All; ActivationKind::ALL.len() + 1];
+    let mut i = 0;
+    while i < ActivationKind::ALL.len() {
+        choices[i + 1] = ActivationChoice::One(ActivationKind::ALL[i]);
+        i += 1;
+    }
+    choices
+};
+
+impl ValueEnum for ActivationChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ACTIVATION_CHOICES
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        match self {
+            ActivationChoice::All => {
+                Some(PossibleValue::new("all").help("All five, in the study's order"))
+            }
+            ActivationChoice::One(kind) => kind.to_possible_value(),
+        }
+    }
 }
 
 /// Train the MNIST or CIFAR-10 tutorial network once per activation function and log
@@ -78,7 +96,7 @@ pub struct Args {
     pub data_dir: Option<PathBuf>,
 
     /// Where runs go: <logdir>/<dataset>/<activation>, numbered (-2, -3, ...) if taken.
-    #[arg(long, default_value = "logs")]
+    #[arg(long, default_value = study_spec::layout::DEFAULT_LOG_DIR)]
     pub logdir: PathBuf,
 
     /// Training device; auto uses CUDA when libtorch sees a GPU.
@@ -115,11 +133,7 @@ impl ActivationChoice {
     pub fn kind(self) -> Option<ActivationKind> {
         match self {
             ActivationChoice::All => None,
-            ActivationChoice::Sigmoid => Some(ActivationKind::Sigmoid),
-            ActivationChoice::Tanh => Some(ActivationKind::Tanh),
-            ActivationChoice::Relu => Some(ActivationKind::Relu),
-            ActivationChoice::LeakyRelu => Some(ActivationKind::LeakyRelu),
-            ActivationChoice::Elu => Some(ActivationKind::Elu),
+            ActivationChoice::One(kind) => Some(kind),
         }
     }
 }
@@ -214,7 +228,7 @@ pub fn run(
         for k in 0..args.seeds {
             let seed = args.seed + k;
             let name = if args.seeds > 1 {
-                format!("{kind}-seed{seed}")
+                study_spec::layout::seeded_run_name(kind, seed)
             } else {
                 kind.to_string()
             };

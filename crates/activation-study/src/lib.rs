@@ -9,6 +9,9 @@
 //! one) into a directory from [`rundir`] on a device chosen by [`device`]; [`cli`] is the
 //! `train` command that plans the runs and prints the table, after [`heap`] tunes the allocator
 //! for the step loop.
+//!
+//! The study's names (activations, data sets, tags, hparams, run layout) come from
+//! `study-spec`, which the libtorch-free `study-report` (the `report` binary) shares.
 #![warn(missing_docs)]
 
 pub mod activation;
@@ -22,7 +25,6 @@ pub mod heap;
 pub mod init;
 pub mod lrn;
 pub mod models;
-pub mod report;
 pub mod rundir;
 pub mod summaries;
 pub mod train;

@@ -26,7 +26,7 @@ pub fn create_unique(parent: &Path, name: &str) -> Result<PathBuf, StudyError> {
         match std::fs::create_dir(&candidate) {
             Ok(()) => return Ok(candidate),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                candidate = parent.join(format!("{name}-{n}"))
+                candidate = parent.join(study_spec::layout::rerun_name(name, n))
             }
             Err(source) => {
                 return Err(StudyError::RunDir {

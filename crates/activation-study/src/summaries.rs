@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use study_spec::hparams;
+use study_spec::tags::{LayerSummary, ParamSummary};
 use tch::{Device, Kind, Tensor, nn};
 use tensorboard_logger::{HParamValue, Image, SummaryWriter};
 
@@ -12,24 +14,12 @@ use crate::config::RunConfig;
 use crate::error::StudyError;
 use crate::models::StudyNet;
 
-/// Mean cross entropy of the training batch.
-pub const CROSS_ENTROPY: &str = "cross_entropy";
-/// The L2 weight penalty (0 for the MNIST net, which has none).
-pub const REGULARIZATION_LOSS: &str = "regularization_loss";
-/// Cross entropy plus regularisation: what the optimiser minimises.
-pub const TOTAL_LOSS: &str = "total_loss";
-/// Accuracy on the training batch, from the training forward pass (dropout on).
-pub const TRAIN_ACCURACY: &str = "train/accuracy";
-/// Accuracy on the whole test split (eval mode; averaged weights where the tutorial uses them).
-pub const TEST_ACCURACY: &str = "test/accuracy";
-/// The learning rate.
-pub const LEARNING_RATE: &str = "learning_rate";
-/// Grid of (up to 16 of) the preprocessed training images of the step.
-pub const INPUT_IMAGES: &str = "input";
-/// Grid of the first convolution's filters, each scaled to its own range.
-pub const CONV1_FILTERS: &str = "conv1/filters";
-/// The run's configuration as text.
-pub const CONFIG_TEXT: &str = "config";
+// The tags are the study's (`study-spec`), where the report reads them too.
+pub use study_spec::tags::{
+    CONFIG_TEXT, CONV1_FILTERS, CROSS_ENTROPY, INPUT_IMAGES, LEARNING_RATE, REGULARIZATION_LOSS,
+    TEST_ACCURACY, TOTAL_LOSS, TRAIN_ACCURACY,
+};
+
 /// Images of the input batch shown.
 const INPUT_IMAGES_SHOWN: i64 = 16;
 /// Nearest-neighbour magnification of the 5x5 filters, so TensorBoard shows them at a visible size.
@@ -81,11 +71,6 @@ pub struct RunLog {
     scalars: Vec<f32>,
 }
 
-/// A var store name (`conv1.weights`) as a tag (`conv1/weights`).
-pub fn param_tag(name: &str) -> String {
-    name.replace('.', "/")
-}
-
 /// Scales each image of an NCHW float batch to `[0, 1]` by its own minimum and maximum.
 fn per_image_unit_range(xs: &Tensor) -> Result<Tensor, tch::TchError> {
     let dims = [1i64, 2, 3];
@@ -110,28 +95,25 @@ impl RunLog {
             .activation_layers()
             .iter()
             .map(|layer| LayerTags {
-                activations: format!("{layer}/activations"),
-                sparsity: format!("{layer}/sparsity"),
-                saturation: format!("{layer}/saturation"),
+                activations: LayerSummary::Activations.tag(layer),
+                sparsity: LayerSummary::Sparsity.tag(layer),
+                saturation: LayerSummary::Saturation.tag(layer),
             })
             .collect();
         let weight_losses = net
             .weight_loss_layers()
             .iter()
-            .map(|layer| format!("{layer}/weight_loss"))
+            .map(|layer| LayerSummary::WeightLoss.tag(layer))
             .collect();
         let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
         named.sort_by(|a, b| a.0.cmp(&b.0));
         let params = named
             .into_iter()
-            .map(|(name, var)| {
-                let values = param_tag(&name);
-                ParamTags {
-                    var,
-                    gradients: format!("{values}/gradients"),
-                    gradient_norm: format!("{values}/gradient_norm"),
-                    values,
-                }
+            .map(|(name, var)| ParamTags {
+                var,
+                values: ParamSummary::Values.tag(&name),
+                gradients: ParamSummary::Gradients.tag(&name),
+                gradient_norm: ParamSummary::GradientNorm.tag(&name),
             })
             .collect();
         Ok(RunLog {
@@ -165,18 +147,21 @@ impl RunLog {
             .add_text(CONFIG_TEXT, &text, 0)
             .map_err(self.log_err())?;
         let hparams = [
-            ("dataset", HParamValue::from(config.dataset.name())),
+            (hparams::DATASET, HParamValue::from(config.dataset.name())),
             (
-                "activation",
+                hparams::ACTIVATION,
                 HParamValue::from(config.activation_kind().name()),
             ),
-            ("leaky_slope", HParamValue::from(config.leaky_slope)),
-            ("elu_alpha", HParamValue::from(config.elu_alpha)),
-            ("lr", HParamValue::from(config.lr)),
-            ("batch_size", HParamValue::from(config.batch_size as f64)),
-            ("steps", HParamValue::from(config.steps as f64)),
-            ("seed", HParamValue::from(config.seed as f64)),
-            ("device", HParamValue::from(config.device.as_str())),
+            (hparams::LEAKY_SLOPE, HParamValue::from(config.leaky_slope)),
+            (hparams::ELU_ALPHA, HParamValue::from(config.elu_alpha)),
+            (hparams::LR, HParamValue::from(config.lr)),
+            (
+                hparams::BATCH_SIZE,
+                HParamValue::from(config.batch_size as f64),
+            ),
+            (hparams::STEPS, HParamValue::from(config.steps as f64)),
+            (hparams::SEED, HParamValue::from(config.seed as f64)),
+            (hparams::DEVICE, HParamValue::from(config.device.as_str())),
         ];
         self.writer
             .add_hparams(&hparams, &[TEST_ACCURACY])

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use activation_study::data;
+use activation_study::device::{self, DeviceChoice};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use tch::Device;
@@ -60,9 +61,9 @@ struct Args {
     /// Intra-op threads on both sides.
     #[arg(long, default_value_t = 2)]
     threads: i32,
-    /// Where both sides train.
-    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
-    device: DeviceArg,
+    /// Where both sides train (`train`'s choices; auto takes CUDA when libtorch sees it).
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
+    device: DeviceChoice,
     /// Seed of the initial weights, the batch order and dropout.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -95,15 +96,6 @@ struct Args {
     /// Ignored: `cargo bench` passes it to every benchmark binary.
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-/// Device choice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum DeviceArg {
-    /// The CPU.
-    Cpu,
-    /// The first CUDA device.
-    Cuda,
 }
 
 /// Which side gets the tuned heap.
@@ -232,12 +224,12 @@ fn run(args: Args) -> Result<bool> {
             args.histogram_every
         );
     }
-    let (device, device_name) = match args.device {
-        DeviceArg::Cpu => (Device::Cpu, "cpu"),
-        DeviceArg::Cuda if tch::Cuda::is_available() => (Device::Cuda(0), "cuda"),
-        DeviceArg::Cuda => {
-            bail!("--device cuda was requested but libtorch sees no CUDA device; use --device cpu")
-        }
+    let device = device::resolve(args.device)?;
+    // The PyTorch script's `--device`.
+    let device_name = match device {
+        Device::Cpu => "cpu",
+        Device::Cuda(_) => "cuda",
+        other => bail!("the benchmark runs on the CPU or CUDA, not {other:?}"),
     };
     tch::set_num_threads(args.threads);
     let data_root = match args.data_dir {

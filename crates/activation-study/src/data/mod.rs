@@ -16,31 +16,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::error::DataError;
 
-/// The two data sets of the study.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Dataset {
-    /// MNIST digits with the "Deep MNIST" net.
-    Mnist,
-    /// CIFAR-10 with the TensorFlow tutorial's CIFAR-10 net.
-    Cifar10,
-}
-
-impl Dataset {
-    /// The name on the command line and in run directories.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dataset::Mnist => "mnist",
-            Dataset::Cifar10 => "cifar10",
-        }
-    }
-}
-
-impl std::fmt::Display for Dataset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use study_spec::Dataset;
 
 /// Images and labels as read from disk.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,12 +2,9 @@
 
 use std::cmp::Ordering;
 
-use super::load::Run;
+use study_spec::{ActivationKind, Dataset, hparams, layout};
 
-/// The study's activations in the order the post lists them; others sort after, by name.
-const ACTIVATION_ORDER: [&str; 5] = ["sigmoid", "tanh", "relu", "leaky_relu", "elu"];
-/// The study's data sets in the order the post shows them; others sort after, by name.
-const DATASET_ORDER: [&str; 2] = ["mnist", "cifar10"];
+use crate::load::Run;
 
 /// The runs of one activation on one data set (its seeds).
 #[derive(Debug, Clone)]
@@ -45,17 +42,16 @@ pub fn key_of(run: &Run, log_dir_name: &str) -> RunKey {
         .collect();
     let mut path_seed = None;
     if let Some(last) = parts.last().cloned() {
-        let candidates = [last.as_str(), strip_rerun(&last)];
-        let named_seed = |name: &str| {
-            let (activation, seed) = name.rsplit_once("-seed")?;
-            Some((activation.to_owned(), seed_digits(seed)?))
-        };
+        let candidates = [last.as_str(), layout::strip_rerun_suffix(&last)];
         if let Some(seed) = candidates.iter().find_map(|c| seed_of_dir(c)) {
             path_seed = Some(seed);
             parts.pop();
-        } else if let Some((activation, seed)) = candidates.iter().find_map(|c| named_seed(c)) {
-            path_seed = Some(seed);
-            *parts.last_mut().expect("a last part") = activation;
+        } else if let Some((activation, seed)) = candidates
+            .iter()
+            .find_map(|c| layout::split_seeded_run_name(c))
+        {
+            path_seed = Some(seed.to_owned());
+            *parts.last_mut().expect("a last part") = activation.to_owned();
         }
     }
     let (path_dataset, path_activation) = match &parts[..] {
@@ -65,28 +61,19 @@ pub fn key_of(run: &Run, log_dir_name: &str) -> RunKey {
     };
     let hparam = |name: &str| run.data.hparams.get(name).map(|v| v.to_string());
     RunKey {
-        dataset: hparam("dataset").unwrap_or(path_dataset),
-        activation: hparam("activation").unwrap_or(path_activation),
-        seed: hparam("seed").or(path_seed),
-    }
-}
-
-/// `name` without a rerun suffix `-<n>`.
-fn strip_rerun(name: &str) -> &str {
-    match name.rsplit_once('-') {
-        Some((base, n)) if !base.is_empty() && seed_digits(n).is_some() => base,
-        _ => name,
+        dataset: hparam(hparams::DATASET).unwrap_or(path_dataset),
+        activation: hparam(hparams::ACTIVATION).unwrap_or(path_activation),
+        seed: hparam(hparams::SEED).or(path_seed),
     }
 }
 
 /// A study activation's name from a directory name with a rerun suffix; other names as
 /// they are, since `-<n>` may be part of them.
 fn known_or_raw(name: &str) -> String {
-    let base = strip_rerun(name);
-    if ACTIVATION_ORDER.contains(&base) {
-        base.to_owned()
-    } else {
-        name.to_owned()
+    let base = layout::strip_rerun_suffix(name);
+    match ActivationKind::from_name(base) {
+        Some(kind) => kind.name().to_owned(),
+        None => name.to_owned(),
     }
 }
 
@@ -120,23 +107,25 @@ pub fn group_runs<'a>(runs: &'a [Run], log_dir_name: &str) -> Vec<Group<'a>> {
             }),
         }
     }
+    let dataset_rank = |name: &str| Dataset::from_name(name).map(Dataset::rank);
+    let activation_rank = |name: &str| ActivationKind::from_name(name).map(ActivationKind::rank);
     groups.sort_by(|a, b| {
-        by_known_order(&a.dataset, &b.dataset, &DATASET_ORDER)
-            .then_with(|| by_known_order(&a.activation, &b.activation, &ACTIVATION_ORDER))
+        by_known_order(&a.dataset, &b.dataset, dataset_rank)
+            .then_with(|| by_known_order(&a.activation, &b.activation, activation_rank))
     });
     groups
 }
 
-/// Known names first in their given order, then the rest alphabetically.
-fn by_known_order(a: &str, b: &str, known: &[&str]) -> Ordering {
-    let rank = |name: &str| known.iter().position(|k| *k == name).unwrap_or(known.len());
+/// Known names first in the study's order (`rank`), then the rest alphabetically.
+fn by_known_order(a: &str, b: &str, rank: impl Fn(&str) -> Option<usize>) -> Ordering {
+    let rank = |name: &str| rank(name).unwrap_or(usize::MAX);
     rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::events::{HParam, RunData};
+    use crate::events::{HParam, RunData};
     use std::path::PathBuf;
 
     fn run(name: &str, hparams: &[(&str, HParam)]) -> Run {

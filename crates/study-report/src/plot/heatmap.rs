@@ -5,8 +5,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::{Area, Canvas, LegendEntry, Size, grid, render};
-use crate::report::error::ReportError;
-use crate::report::series::Histogram;
+use crate::error::ReportError;
+use crate::series::Histogram;
 
 /// Most columns drawn per panel; longer runs are thinned evenly.
 const MAX_COLUMNS: usize = 160;
@@ -186,7 +186,7 @@ fn shade(color: RGBColor, density: f64) -> RGBColor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::series::Bucket;
+    use crate::series::Bucket;
 
     fn uniform(lo: f64, hi: f64) -> Histogram {
         Histogram {

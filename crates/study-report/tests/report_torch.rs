@@ -4,10 +4,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use activation_study::report::load::load_runs;
-use activation_study::report::{self, ReportOptions};
 use anyhow::{Context, Result, bail};
 use serde_json::json;
+use study_report::ReportOptions;
+use study_report::load::load_runs;
 
 /// Writes the runs described on stdin (JSON) with torch's SummaryWriter: scalars in all
 /// three of its encodings (simple value, float tensor, double tensor), histograms, and
@@ -125,7 +125,7 @@ fn torch_written_runs_give_back_their_numbers() -> Result<()> {
 
     let mut options = ReportOptions::new(&logs, root.path().join("out"));
     (options.width, options.height) = (900, 600);
-    let report = report::run(&options, &indicatif::ProgressBar::hidden(), &mut |w| {
+    let report = study_report::run(&options, &mut |_| {}, &mut |w| {
         panic!("unexpected warning: {w}")
     })?;
 
@@ -168,9 +168,7 @@ fn torch_written_runs_give_back_their_numbers() -> Result<()> {
     assert_eq!(seeds, expected);
 
     // Histograms come back with their counts and extremes; every scalar encoding reads.
-    let runs = load_runs(&logs, &indicatif::ProgressBar::hidden(), &mut |w| {
-        panic!("{w}")
-    })?;
+    let runs = load_runs(&logs, &mut |_| {}, &mut |w| panic!("{w}"))?;
     assert_eq!(
         runs.len(),
         ACTIVATIONS.len() * SEEDS.len(),

@@ -1,7 +1,7 @@
 //! What stops a report, and the warnings that let it go on without a file or a run.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A failure that leaves nothing to report, or output that could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -45,16 +45,16 @@ pub enum ReportError {
         /// The log directory.
         path: PathBuf,
     },
-    /// Every event file failed before giving a single event.
-    #[error(
-        "none of the {files} event files under {} could be read (see the warnings)",
-        path.display()
-    )]
-    NothingReadable {
+    /// No event file gave a single event: each was empty, could not be opened, or was
+    /// corrupt from its first record.
+    #[error("{}", no_events(path, *files, *warned))]
+    NoEvents {
         /// The log directory.
         path: PathBuf,
         /// How many event files were tried.
         files: usize,
+        /// How many warnings reading them gave.
+        warned: usize,
     },
     /// The output directory could not be created.
     #[error("cannot create output directory {}: {source}; pass a writable --out directory", path.display())]
@@ -94,6 +94,23 @@ pub enum ReportError {
     /// The font bundled for plot text was rejected by the text renderer.
     #[error("the bundled DejaVu Sans font could not be loaded for plot text")]
     Font,
+}
+
+/// The message of [`ReportError::NoEvents`]: it points at the warnings only when there are some.
+fn no_events(path: &Path, files: usize, warned: usize) -> String {
+    let path = path.display();
+    if warned == 0 {
+        format!(
+            "none of the {files} event files under {path} holds an event yet (a writer creates \
+             its file before the first event); wait for `train` to log, or pass the log \
+             directory of finished runs"
+        )
+    } else {
+        format!(
+            "none of the {files} event files under {path} gave an event; the warnings say \
+             which files could not be read and why"
+        )
+    }
 }
 
 /// Something the report skipped; the rest is still reported.

@@ -2,13 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use indicatif::ProgressBar;
 use tensorboard_logger::error::Error as ReadError;
 use tensorboard_logger::reader::EventFileReader;
 
-use super::discover::find_runs;
-use super::error::{ReportError, Warning};
-use super::events::RunData;
+use crate::discover::find_runs;
+use crate::error::{ReportError, Warning};
+use crate::events::RunData;
 
 /// One run: a directory of event files, read.
 #[derive(Debug, Clone)]
@@ -21,13 +20,23 @@ pub struct Run {
     pub data: RunData,
 }
 
-/// Reads every run under `log_dir`, in name order, ticking `progress` once per file.
+/// How far reading the log directory has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadProgress {
+    /// Event files read so far.
+    pub files_read: usize,
+    /// Event files found.
+    pub files_total: usize,
+}
+
+/// Reads every run under `log_dir`, in name order; `on_file` hears once before the first
+/// file and once after each.
 ///
 /// Fails when the log directory is missing, holds no event files, or no file gives a
 /// single event; everything less is a warning.
 pub fn load_runs(
     log_dir: &Path,
-    progress: &ProgressBar,
+    on_file: &mut dyn FnMut(ReadProgress),
     warn: &mut dyn FnMut(Warning),
 ) -> Result<Vec<Run>, ReportError> {
     let dirs = find_runs(log_dir, warn)?;
@@ -37,14 +46,24 @@ pub fn load_runs(
             path: log_dir.to_owned(),
         });
     }
-    progress.set_length(files as u64);
+    let mut progress = ReadProgress {
+        files_read: 0,
+        files_total: files,
+    };
+    on_file(progress);
     let mut runs = Vec::with_capacity(dirs.len());
     let mut events = 0;
+    let mut warned = 0;
     for dir in dirs {
         let mut data = RunData::default();
         for file in &dir.files {
-            events += read_file(file, &dir.name, &mut data, warn);
-            progress.inc(1);
+            let mut counted = |warning: Warning| {
+                warned += 1;
+                warn(warning);
+            };
+            events += read_file(file, &dir.name, &mut data, &mut counted);
+            progress.files_read += 1;
+            on_file(progress);
         }
         runs.push(Run {
             name: dir.name,
@@ -53,9 +72,10 @@ pub fn load_runs(
         });
     }
     if events == 0 {
-        return Err(ReportError::NothingReadable {
+        return Err(ReportError::NoEvents {
             path: log_dir.to_owned(),
             files,
+            warned,
         });
     }
     Ok(fold_hparams_subruns(runs))
@@ -156,7 +176,7 @@ fn is_time_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::events::HParam;
+    use crate::events::HParam;
 
     fn run(name: &str, hparams: &[(&str, &str)]) -> Run {
         let mut data = RunData::default();

@@ -3,19 +3,15 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::error::ReportError;
-use super::group::Group;
-use super::plot::heatmap::{self, HeatPanel};
-use super::plot::lines::{self, Curve, Panel, YAxis};
-use super::plot::{LegendEntry, Size, color_for};
-use super::series::Histogram;
-use super::stats::{band, smooth};
+use study_spec::tags::{CROSS_ENTROPY, LayerSummary, TOTAL_LOSS};
 
-/// Scalar tags of the study's loss figures.
-const CROSS_ENTROPY: &str = "cross_entropy";
-const TOTAL_LOSS: &str = "total_loss";
-/// Suffix of the per-layer sparsity scalars.
-const SPARSITY_SUFFIX: &str = "/sparsity";
+use crate::error::ReportError;
+use crate::group::Group;
+use crate::plot::heatmap::{self, HeatPanel};
+use crate::plot::lines::{self, Curve, Panel, YAxis};
+use crate::plot::{LegendEntry, Size, color_for};
+use crate::series::Histogram;
+use crate::stats::{band, smooth};
 
 /// What a data set's figures are drawn from.
 #[derive(Debug, Clone)]
@@ -297,12 +293,13 @@ fn sparsity_figure(
         .flat_map(|g| &g.runs)
         .flat_map(|run| run.data.scalars.keys())
         .map(String::as_str)
-        .filter(|tag| tag.ends_with(SPARSITY_SUFFIX))
+        .filter(|tag| LayerSummary::Sparsity.layer_of(tag).is_some())
         .collect();
+    let pattern = LayerSummary::Sparsity.tag("<layer>");
     if tags.is_empty() {
         return Ok(Figure::Missing {
             heading,
-            tags: format!("`<layer>{SPARSITY_SUFFIX}`"),
+            tags: format!("`{pattern}`"),
         });
     }
     let mut shown = BTreeSet::new();
@@ -319,7 +316,7 @@ fn sparsity_figure(
                 })
                 .collect();
             Panel {
-                caption: Some(tag.trim_end_matches(SPARSITY_SUFFIX).to_owned()),
+                caption: LayerSummary::Sparsity.layer_of(tag).map(str::to_owned),
                 curves,
             }
         })
@@ -338,7 +335,7 @@ fn sparsity_figure(
         &panels,
     )?;
     let caption = format!(
-        "`<layer>{SPARSITY_SUFFIX}` against step, one panel per layer: the fraction of the layer's outputs \
+        "`{pattern}` against step, one panel per layer: the fraction of the layer's outputs \
          that are exactly zero, the dead-ReLU monitor the post recommends.{smoothing_note}"
     );
     Ok(Figure::Written {

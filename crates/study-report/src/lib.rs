@@ -1,13 +1,23 @@
-//! The `report` tool: read a log directory with our event reader, group runs by data set and activation, and write the post's table, PNG plots and a `report.md`.
+//! Compare the runs of a TensorBoard log directory without TensorBoard: read it with
+//! `tensorboard-logger`'s reader, group the runs by data set and activation, and write the
+//! activation study's table, PNG plots and a `report.md`. Needs no libtorch: the `report`
+//! binary of this crate is what `cargo run --bin report` runs.
+//!
+//! The modules, from the bottom up: [`load`] reads the runs (a corrupt file is a [`Warning`],
+//! not an [`error`]); [`group`] places them by data set, activation and seed; [`stats`] and
+//! [`series`] are the numbers over steps and seeds; [`table`] writes the post's table,
+//! [`figures`] decides what each PNG shows and [`plot`] draws it; [`page`] ties them into
+//! `report.md`; [`output`] writes each file all or nothing.
 //!
 //! ```no_run
-//! use activation_study::report::{self, ReportOptions};
+//! use study_report::ReportOptions;
 //!
 //! let options = ReportOptions::new("logs", "report");
-//! let report = report::run(&options, &indicatif::ProgressBar::hidden(), &mut |w| eprintln!("warning: {w}"))?;
+//! let report = study_report::run(&options, &mut |_progress| {}, &mut |w| eprintln!("warning: {w}"))?;
 //! print!("{}", report.table);
-//! # Ok::<(), report::ReportError>(())
+//! # Ok::<(), study_report::ReportError>(())
 //! ```
+#![warn(missing_docs)]
 
 pub mod discover;
 pub mod error;
@@ -15,25 +25,27 @@ pub mod events;
 pub mod figures;
 pub mod group;
 pub mod load;
+pub mod output;
 pub mod page;
 pub mod plot;
 pub mod series;
 pub mod stats;
 pub mod table;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use indicatif::ProgressBar;
+use study_spec::{layout, tags};
 
 pub use error::{ReportError, Warning};
 use figures::{Figure, FigureSettings};
 use group::group_runs;
-use load::load_runs;
+use load::{ReadProgress, load_runs};
 use plot::Size;
 use table::{AccuracyRow, RunRow};
 
 /// Default log directory, where `train` writes.
-pub const DEFAULT_LOG_DIR: &str = "logs";
+pub const DEFAULT_LOG_DIR: &str = layout::DEFAULT_LOG_DIR;
 /// Default output directory.
 pub const DEFAULT_OUT_DIR: &str = "report";
 /// Default PNG width.
@@ -43,9 +55,9 @@ pub const DEFAULT_HEIGHT: u32 = 800;
 /// TensorBoard's default smoothing weight.
 pub const DEFAULT_SMOOTHING: f64 = 0.6;
 /// The scalar whose last value is a run's final accuracy.
-pub const DEFAULT_ACCURACY_TAG: &str = "test/accuracy";
+pub const DEFAULT_ACCURACY_TAG: &str = tags::TEST_ACCURACY;
 /// The histogram drawn over time: the post's key plot.
-pub const DEFAULT_HISTOGRAM_TAG: &str = "conv1/weights/gradients";
+pub const DEFAULT_HISTOGRAM_TAG: &str = tags::CONV1_WEIGHT_GRADIENTS;
 
 /// What to read and what to write.
 #[derive(Debug, Clone, PartialEq, clap::Args)]
@@ -120,10 +132,11 @@ pub struct Report {
 
 /// Reads `options.log_dir`, writes the PNGs and `report.md` into `options.out`, and
 /// returns the table. `warn` hears each warning as it happens (they are also in the
-/// result and on the page); `progress` ticks once per event file read.
+/// result and on the page); `on_file` hears once before the first event file is read and
+/// once after each.
 pub fn run(
     options: &ReportOptions,
-    progress: &ProgressBar,
+    on_file: &mut dyn FnMut(ReadProgress),
     warn: &mut dyn FnMut(&Warning),
 ) -> Result<Report, ReportError> {
     let mut warnings = Vec::new();
@@ -131,8 +144,7 @@ pub fn run(
         warn(&w);
         warnings.push(w);
     };
-    let runs = load_runs(&options.log_dir, progress, &mut note)?;
-    progress.finish_and_clear();
+    let runs = load_runs(&options.log_dir, on_file, &mut note)?;
 
     let log_dir_name = dir_name(&options.log_dir);
     let groups = group_runs(&runs, &log_dir_name);
@@ -197,9 +209,12 @@ pub fn run(
         datasets: &datasets,
         warnings: &warnings,
     });
-    std::fs::write(&page_path, markdown).map_err(|source| ReportError::WriteFile {
-        path: page_path.clone(),
-        source,
+    output::write_atomically(&page_path, |out| {
+        out.write_all(markdown.as_bytes())
+            .map_err(|source| ReportError::WriteFile {
+                path: page_path.clone(),
+                source,
+            })
     })?;
 
     Ok(Report {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use tensorboard_logger::reader;
 
-use super::error::{ReportError, Warning};
+use crate::error::{ReportError, Warning};
 
 /// Deeper than any real log layout; stops a symlink loop.
 const MAX_DEPTH: usize = 64;

@@ -5,8 +5,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::{Area, Canvas, LegendEntry, Size, grid, render};
-use crate::report::error::ReportError;
-use crate::report::stats::BandPoint;
+use crate::error::ReportError;
+use crate::stats::BandPoint;
 
 /// One activation's curve.
 #[derive(Debug, Clone)]

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use activation_study::report::{self, ReportOptions, Warning};
 use anyhow::Result;
 use prost::Message;
+use study_report::{ReportOptions, Warning};
 use tensorboard_logger::proto::tensorboard::Event;
 use tensorboard_logger::proto::tensorboard::event::What;
 use tensorboard_logger::record::RecordReader;
@@ -173,9 +173,7 @@ fn a_truncated_file_and_a_flipped_byte_are_warnings_and_the_rest_is_reported() -
 
     let options = ReportOptions::new(&logs, root.path().join("out"));
     let mut heard = Vec::new();
-    let report = report::run(&options, &indicatif::ProgressBar::hidden(), &mut |w| {
-        heard.push(w.clone())
-    })?;
+    let report = study_report::run(&options, &mut |_| {}, &mut |w| heard.push(w.clone()))?;
     assert_eq!(heard, report.warnings);
 
     let truncated: Vec<_> = report

@@ -4,7 +4,7 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use plotters::prelude::*;
 
 use super::Area;
-use crate::report::error::ReportError;
+use crate::error::ReportError;
 
 /// Where a label sits relative to its anchor point, along one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use tensorboard_logger::proto::tensorboard::hparams::h_params_plugin_data::Data;
 use tensorboard_logger::proto::tensorboard::summary::value::Value as Kinded;
 use tensorboard_logger::proto::tensorboard::{DataType, Event, HistogramProto, TensorProto};
 
-use super::series::{Bucket, Histogram, Series};
+use crate::series::{Bucket, Histogram, Series};
 
 /// The tag under which the hparams plugin stores a run's hparam values.
 const SESSION_START_TAG: &str = "_hparams_/session_start_info";

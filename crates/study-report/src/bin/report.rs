@@ -2,9 +2,10 @@
 
 use std::process::ExitCode;
 
-use activation_study::report::{self, ReportOptions};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
+use study_report::ReportOptions;
+use study_report::load::ReadProgress;
 
 /// Compare the runs of a TensorBoard log directory without opening TensorBoard.
 ///
@@ -31,9 +32,17 @@ fn main() -> ExitCode {
         ProgressStyle::with_template("reading event files {bar:30} {pos}/{len}")
             .expect("the template is valid"),
     );
-    let result = report::run(&cli.options, &progress, &mut |warning| {
+    let mut on_file = |read: ReadProgress| {
+        progress.set_length(read.files_total as u64);
+        progress.set_position(read.files_read as u64);
+        if read.files_read == read.files_total {
+            progress.finish_and_clear();
+        }
+    };
+    let result = study_report::run(&cli.options, &mut on_file, &mut |warning| {
         progress.suspend(|| eprintln!("warning: {warning}"));
     });
+    progress.finish_and_clear();
     match result {
         Ok(report) => {
             print!("{}", report.table);

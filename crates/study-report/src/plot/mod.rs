@@ -4,8 +4,7 @@ pub mod heatmap;
 pub mod lines;
 pub mod text;
 
-use std::fs::File;
-use std::io::BufWriter;
+use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -14,10 +13,11 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::BoldPoints;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use study_spec::ActivationKind;
 
 use text::{Align, Label, Typesetter};
 
-use super::error::ReportError;
+use crate::error::ReportError;
 
 /// The font family plotters is given; registered from the `dejavu` crate.
 const FONT: &str = "sans-serif";
@@ -68,13 +68,13 @@ pub fn color_for(activation: &str, index: usize) -> RGBColor {
         RGBColor(188, 189, 34),
         RGBColor(23, 190, 207),
     ];
-    match activation {
-        "sigmoid" => RGBColor(214, 39, 40),
-        "tanh" => RGBColor(255, 127, 14),
-        "relu" => RGBColor(31, 119, 180),
-        "leaky_relu" => RGBColor(44, 160, 44),
-        "elu" => RGBColor(148, 103, 189),
-        _ => OTHERS[index % OTHERS.len()],
+    match ActivationKind::from_name(activation) {
+        Some(ActivationKind::Sigmoid) => RGBColor(214, 39, 40),
+        Some(ActivationKind::Tanh) => RGBColor(255, 127, 14),
+        Some(ActivationKind::Relu) => RGBColor(31, 119, 180),
+        Some(ActivationKind::LeakyRelu) => RGBColor(44, 160, 44),
+        Some(ActivationKind::Elu) => RGBColor(148, 103, 189),
+        None => OTHERS[index % OTHERS.len()],
     }
 }
 
@@ -297,7 +297,8 @@ impl<'a> Canvas<'a> {
     }
 }
 
-/// Draws `draw`'s figure on a white `size` bitmap and writes it to `path` as an RGB PNG.
+/// Draws `draw`'s figure on a white `size` bitmap and writes it to `path` as an RGB PNG,
+/// all or nothing.
 pub fn render(
     path: &Path,
     size: Size,
@@ -324,21 +325,29 @@ pub fn render(
             message,
         })?;
     }
-    let write_error = |source| ReportError::WriteFile {
-        path: path.to_owned(),
-        source,
-    };
-    let file = File::create(path).map_err(write_error)?;
-    let mut encoder = png::Encoder::new(BufWriter::new(file), size.width, size.height);
+    crate::output::write_atomically(path, |out| {
+        encode_png(out, size, &pixels).map_err(|error| match error {
+            // A full disk or a failed write says so, naming the file.
+            png::EncodingError::IoError(source) => ReportError::WriteFile {
+                path: path.to_owned(),
+                source,
+            },
+            source => ReportError::EncodePng {
+                path: path.to_owned(),
+                source,
+            },
+        })
+    })
+}
+
+/// Encodes `pixels`, `size` rows of RGB bytes, as an 8-bit RGB PNG into `out`.
+pub fn encode_png(out: impl Write, size: Size, pixels: &[u8]) -> Result<(), png::EncodingError> {
+    let mut encoder = png::Encoder::new(out, size.width, size.height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    let encode_error = |source| ReportError::EncodePng {
-        path: path.to_owned(),
-        source,
-    };
-    let mut writer = encoder.write_header().map_err(encode_error)?;
-    writer.write_image_data(&pixels).map_err(encode_error)?;
-    writer.finish().map_err(encode_error)
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()
 }
 
 /// plotters needs a registered font even though every visible label is set by
@@ -412,9 +421,29 @@ mod tests {
     }
 
     #[test]
+    fn a_png_encodes_into_any_writer_and_decodes_back() {
+        let size = Size {
+            width: 3,
+            height: 2,
+        };
+        let pixels: Vec<u8> = (0..18).map(|i| i * 14).collect();
+        let mut bytes = Vec::new();
+        encode_png(&mut bytes, size, &pixels).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
+        let mut decoded = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut decoded).unwrap();
+        assert_eq!((frame.width, frame.height), (3, 2));
+        assert_eq!(decoded, pixels);
+    }
+
+    #[test]
     fn the_five_activations_have_distinct_colours() {
-        let mut colours: Vec<_> = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish"]
+        let mut colours: Vec<_> = ActivationKind::ALL
             .iter()
+            .map(|kind| kind.name())
+            .chain(["swish"])
             .enumerate()
             .map(|(i, a)| color_for(a, i))
             .map(|c| (c.0, c.1, c.2))

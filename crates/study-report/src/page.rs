@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::error::Warning;
-use super::figures::Figure;
+use crate::error::Warning;
+use crate::figures::Figure;
 
 /// What the page shows.
 #[derive(Debug, Clone)]
@@ -53,6 +53,8 @@ fn write_page(out: &mut String, page: &Page<'_>) -> std::fmt::Result {
     writeln!(out, "### Every run\n")?;
     writeln!(out, "{}", page.runs_table)?;
     for (dataset, figures) in page.datasets {
+        // A data set named by an hparam may hold line breaks, which would end the heading.
+        let dataset = one_line(dataset);
         writeln!(out, "## {dataset}\n")?;
         for figure in figures {
             match figure {
@@ -79,9 +81,14 @@ fn write_page(out: &mut String, page: &Page<'_>) -> std::fmt::Result {
     if !page.warnings.is_empty() {
         writeln!(out, "## Skipped\n")?;
         for warning in page.warnings {
-            writeln!(out, "- {warning}")?;
+            writeln!(out, "- {}", one_line(&warning.to_string()))?;
         }
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// `text` with each line break replaced by a space, for a heading or a list item.
+fn one_line(text: &str) -> String {
+    text.replace("\r\n", " ").replace(['\r', '\n'], " ")
 }

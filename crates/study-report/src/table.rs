@@ -1,7 +1,7 @@
 //! The post's table in markdown: final test accuracy per data set and activation, mean ± standard deviation over seeds, with runs and steps.
 
-use super::group::{Group, key_of};
-use super::stats::{Summary, summarize};
+use crate::group::{Group, key_of};
+use crate::stats::{Summary, summarize};
 
 /// Decimals of accuracies in the tables, as in the post (0.9921).
 pub const DECIMALS: usize = 4;
@@ -146,8 +146,35 @@ pub fn runs_table(rows: &[RunRow], label: &str) -> String {
     )
 }
 
-/// A markdown table with columns padded to line up in a terminal too.
+/// `text` as the content of one markdown table cell: a `|` would end the cell and a line
+/// break the row, so they are escaped (`\|`, `<br>`); so is a backslash (`\\`), so that a
+/// value's own `\` before a `|` cannot cancel that escape.
+pub fn escape_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("<br>");
+            }
+            '\n' => out.push_str("<br>"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A markdown table with columns padded to line up in a terminal too; every cell is
+/// escaped, so a value holding `|` or a line break stays in its cell.
 fn markdown(headers: &[&str], right_aligned: &[bool], rows: &[Vec<String>]) -> String {
+    let headers: Vec<String> = headers.iter().map(|h| escape_cell(h)).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| escape_cell(cell)).collect())
+        .collect();
     let width = |i: usize| {
         rows.iter()
             .map(|r| r[i].chars().count())
@@ -168,7 +195,7 @@ fn markdown(headers: &[&str], right_aligned: &[bool], rows: &[Vec<String>]) -> S
         }
         out + "\n"
     };
-    let mut out = line(&mut headers.iter().copied().enumerate());
+    let mut out = line(&mut headers.iter().map(String::as_str).enumerate());
     out += "|";
     for (i, w) in widths.iter().enumerate() {
         out += &if right_aligned[i] {
@@ -178,7 +205,7 @@ fn markdown(headers: &[&str], right_aligned: &[bool], rows: &[Vec<String>]) -> S
         };
     }
     out += "\n";
-    for row in rows {
+    for row in &rows {
         out += &line(&mut row.iter().map(String::as_str).enumerate());
     }
     out
@@ -219,6 +246,26 @@ mod tests {
 | mnist    | relu       | 0.9850 ± 0.0071 |      2 |    100 |
 | mnist    | elu        |          0.9700 | 1 of 3 | 90–100 |
 | mnist    | tanh       | no accuracy yet | 0 of 1 |      – |
+";
+        assert_eq!(table, expected);
+    }
+
+    #[test]
+    fn a_pipe_or_a_line_break_in_a_value_stays_in_its_cell() {
+        assert_eq!(escape_cell("a|b"), "a\\|b");
+        assert_eq!(
+            escape_cell("two\nlines\r\nthree\rfour"),
+            "two<br>lines<br>three<br>four"
+        );
+        assert_eq!(escape_cell("back\\|slash"), "back\\\\\\|slash");
+        let mut odd = row("re|lu\nv2", summarize(&[0.5]), 1, Some((10, 10)));
+        odd.dataset = "mnist\\".into();
+        let label = "Final `a|b`";
+        let table = accuracy_table(&[odd], label);
+        let expected = "\
+| Data set | Activation   | Final `a\\|b` | Runs | Steps |
+| -------- | ------------ | -----------: | ---: | ----: |
+| mnist\\\\  | re\\|lu<br>v2 |       0.5000 |    1 |    10 |
 ";
         assert_eq!(table, expected);
     }

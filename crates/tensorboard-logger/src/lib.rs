@@ -19,7 +19,7 @@
 //! - [`event_file`]: event file naming, creation and the `file_version` header;
 //! - [`summary`]: the summary values of each kind of data;
 //! - [`writer`]: [`SummaryWriter`], writing from a background thread;
-//! - [`reader`]: reading event files and run directories back.
+//! - [`reader`]: reading event files, runs and log directories back as typed values.
 //!
 //! With the `tch` feature, histograms and images are also made from `tch::Tensor`s.
 //!

@@ -121,6 +121,17 @@ impl SessionStatus {
             Self::Running => Status::Running,
         }
     }
+
+    /// The status of a stored `Status` number; numbers this crate does not know read as
+    /// [`Unknown`](Self::Unknown).
+    pub(crate) fn from_proto(value: i32) -> Self {
+        match Status::try_from(value) {
+            Ok(Status::Success) => Self::Success,
+            Ok(Status::Failure) => Self::Failure,
+            Ok(Status::Running) => Self::Running,
+            Ok(Status::Unknown) | Err(_) => Self::Unknown,
+        }
+    }
 }
 
 /// Why hparams were rejected.

@@ -192,3 +192,48 @@ impl From<ImageError> for Error {
         Self::Image { tag: None, cause }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn the_cause_is_in_the_message_and_not_also_a_source() {
+        let errors = [
+            Error::Write {
+                path: "run/events".into(),
+                cause: Arc::new(io::Error::other("disk full")),
+            },
+            Error::from(HistogramError::Empty),
+            Error::Histogram {
+                tag: Some("w".into()),
+                cause: HistogramError::Empty,
+            },
+            Error::from(HParamError::EmptyName),
+            Error::Record {
+                path: "f".into(),
+                cause: RecordError::TooLong {
+                    offset: 0,
+                    len: u64::MAX,
+                },
+            },
+        ];
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "writing event file run/events failed: disk full; \
+                 events given after this point were not written",
+                "histogram input is empty: there are no values to bucket",
+                "histogram \"w\": histogram input is empty: there are no values to bucket",
+                "an hparam name must not be empty",
+                "event file f: record at byte 0 declares a length of 18446744073709551615 bytes, \
+                 more than the \
+                 18446744073709551599 bytes a file can hold after the record's 16 bytes of \
+                 framing; the file is corrupt",
+            ]
+        );
+        assert!(errors.iter().all(|e| e.source().is_none()));
+    }
+}

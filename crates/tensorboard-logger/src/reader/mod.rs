@@ -1,6 +1,6 @@
 //! Reading event files back: raw events, typed values, runs and whole log directories.
 //!
-//! - [`file`]: the raw [`Event`](crate::proto::tensorboard::Event)s of one file, CRCs
+//! - [`file`](mod@file): the raw [`Event`](crate::proto::tensorboard::Event)s of one file, CRCs
 //!   checked ([`EventFileReader`]);
 //! - [`value`]: one summary value decoded into a typed [`Value`], as TensorBoard reads it;
 //! - [`run`]: one directory's tags and their series of points ([`read_run`]);

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use activation_study::cli;
 use activation_study::data::cifar;
-use tensorboard_logger::proto::tensorboard::event::What;
-use tensorboard_logger::proto::tensorboard::summary::value::Value;
+use activation_study::summaries::CROSS_ENTROPY;
+use tensorboard_logger::reader;
 
 /// Steps of each run.
 const STEPS: usize = 300;
@@ -19,16 +19,14 @@ const LAST: usize = 50;
 
 /// Mean of the last `LAST` logged `cross_entropy` values of a run, read from its event file.
 fn late_cross_entropy(run_dir: &Path) -> f64 {
-    let mut values = Vec::new();
-    for event in tensorboard_logger::reader::read_run_dir(run_dir).unwrap() {
-        if let Some(What::Summary(summary)) = event.what {
-            for v in summary.value {
-                if let (true, Some(Value::SimpleValue(x))) = (v.tag == "cross_entropy", v.value) {
-                    values.push(f64::from(x));
-                }
-            }
-        }
-    }
+    let mut warnings = Vec::new();
+    let run = reader::read_run(run_dir, &mut warnings).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let values: Vec<f64> = run
+        .scalars(CROSS_ENTROPY)
+        .expect("a cross_entropy scalar")
+        .map(|(_, value)| value)
+        .collect();
     assert_eq!(values.len(), STEPS, "one value per step");
     values[STEPS - LAST..].iter().sum::<f64>() / LAST as f64
 }

@@ -3,6 +3,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use tensorboard_logger::reader::ReadWarning;
+
 /// A failure that leaves nothing to report, or output that could not be written.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -27,13 +29,20 @@ pub enum ReportError {
         path: PathBuf,
     },
     /// The log directory could not be listed.
-    #[error("cannot list log directory {}: {source}", path.display())]
+    #[error("cannot list log directory {}: {cause}", path.display())]
     ListLogDir {
         /// The directory.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
+    },
+    /// The reader failed on the log directory in another way.
+    #[error("cannot read log directory {}: {cause}", path.display())]
+    ReadLogDir {
+        /// The directory.
+        path: PathBuf,
+        /// The reader's error.
+        cause: tensorboard_logger::Error,
     },
     /// No file under the log directory is an event file.
     #[error(
@@ -45,43 +54,40 @@ pub enum ReportError {
         /// The log directory.
         path: PathBuf,
     },
-    /// No event file gave a single event: each was empty, could not be opened, or was
-    /// corrupt from its first record.
+    /// No event file holds a single summary: each is empty or holds only its header,
+    /// could not be read, or was corrupt from its first record.
     #[error("{}", no_events(path, *files, *warned))]
     NoEvents {
         /// The log directory.
         path: PathBuf,
-        /// How many event files were tried.
+        /// How many event files were read.
         files: usize,
         /// How many warnings reading them gave.
         warned: usize,
     },
     /// The output directory could not be created.
-    #[error("cannot create output directory {}: {source}; pass a writable --out directory", path.display())]
+    #[error("cannot create output directory {}: {cause}; pass a writable --out directory", path.display())]
     CreateOutDir {
         /// The directory.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
-    /// An output file could not be written.
-    #[error("cannot write {}: {source}", path.display())]
+    /// An output file could not be written; an earlier file of that name is left as it was.
+    #[error("cannot write {}: {cause}", path.display())]
     WriteFile {
         /// The file.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     /// A plot could not be encoded as PNG.
-    #[error("cannot encode {} as PNG: {source}", path.display())]
+    #[error("cannot encode {} as PNG: {cause}", path.display())]
     EncodePng {
         /// The file.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: png::EncodingError,
+        cause: png::EncodingError,
     },
     /// Drawing a plot failed.
     #[error("cannot draw {}: {message}", path.display())]
@@ -101,13 +107,13 @@ fn no_events(path: &Path, files: usize, warned: usize) -> String {
     let path = path.display();
     if warned == 0 {
         format!(
-            "none of the {files} event files under {path} holds an event yet (a writer creates \
-             its file before the first event); wait for `train` to log, or pass the log \
+            "none of the {files} event files under {path} holds a summary yet (a writer creates \
+             its file before the first one); wait for `train` to log, or pass the log \
              directory of finished runs"
         )
     } else {
         format!(
-            "none of the {files} event files under {path} gave an event; the warnings say \
+            "none of the {files} event files under {path} gave a summary; the warnings say \
              which files could not be read and why"
         )
     }
@@ -117,59 +123,10 @@ fn no_events(path: &Path, files: usize, warned: usize) -> String {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Warning {
-    /// An event file could not be opened.
-    #[error("skipped {}: {error}", path.display())]
-    UnreadableFile {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        error: String,
-    },
-    /// A directory under the log directory could not be listed.
-    #[error("skipped directory {}: {error}", path.display())]
-    UnreadableDir {
-        /// The directory.
-        path: PathBuf,
-        /// Why.
-        error: String,
-    },
-    /// An event file holds a corrupt record: what came before it is kept, the rest of
-    /// the file is skipped.
-    #[error(
-        "corrupt event file {}: {error}; kept the {events_kept} events before it, skipped the rest of the file",
-        path.display()
-    )]
-    CorruptFile {
-        /// The file.
-        path: PathBuf,
-        /// The reader's message.
-        error: String,
-        /// Events read before the corrupt record.
-        events_kept: usize,
-    },
-    /// An event file ends inside a record: a writer is still writing it, or it was cut
-    /// short.
-    #[error(
-        "event file {} ends in an incomplete record at byte {offset} (still being written, \
-         or cut short); kept the {events_kept} events before it",
-        path.display()
-    )]
-    TruncatedFile {
-        /// The file.
-        path: PathBuf,
-        /// Where the incomplete record starts.
-        offset: u64,
-        /// Events read before it.
-        events_kept: usize,
-    },
-    /// An hparams summary could not be decoded, so the run is grouped by its path.
-    #[error("run {run}: cannot decode its hparams ({error}); grouping it by its directory instead")]
-    BadHParams {
-        /// The run.
-        run: String,
-        /// The decoder's message.
-        error: String,
-    },
+    /// What the reader skipped: an unreadable or corrupt file, a truncated tail, a
+    /// symbolic link loop, a value it could not decode.
+    #[error(transparent)]
+    Read(#[from] ReadWarning),
     /// A run has no point of the accuracy tag yet.
     #[error("run {run} has no `{tag}` scalar yet; it is left out of the accuracy table")]
     NoAccuracy {

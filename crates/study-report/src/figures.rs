@@ -4,13 +4,14 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use study_spec::tags::{CROSS_ENTROPY, LayerSummary, TOTAL_LOSS};
+use tensorboard_logger::reader::value::SCALARS_PLUGIN;
 
 use crate::error::ReportError;
 use crate::group::Group;
 use crate::plot::heatmap::{self, HeatPanel};
 use crate::plot::lines::{self, Curve, Panel, YAxis};
 use crate::plot::{LegendEntry, Size, color_for};
-use crate::series::Histogram;
+use crate::series::{Histogram, histogram_points, scalar_points};
 use crate::stats::{band, smooth};
 
 /// What a data set's figures are drawn from.
@@ -134,8 +135,8 @@ fn curve_of(group: &Group<'_>, tag: &str, smoothing: f64, index: usize) -> Optio
     let runs: Vec<Vec<(i64, f64)>> = group
         .runs
         .iter()
-        .filter_map(|run| run.data.scalars.get(tag))
-        .map(|series| smooth(series.points(), smoothing))
+        .filter_map(|run| scalar_points(run, tag))
+        .map(|points| smooth(&points, smoothing))
         .collect();
     let points = band(&runs);
     (!points.is_empty()).then(|| Curve {
@@ -260,17 +261,14 @@ fn pooled(group: &Group<'_>, tag: &str) -> Vec<(i64, Histogram)> {
     let mut series = group
         .runs
         .iter()
-        .filter_map(|run| run.data.histograms.get(tag));
-    let Some(first) = series.next() else {
+        .filter_map(|run| histogram_points(run, tag));
+    let Some(mut pooled) = series.next() else {
         return Vec::new();
     };
-    let mut pooled: Vec<(i64, Histogram)> = first.points().to_vec();
     for other in series {
         for (step, histogram) in &mut pooled {
-            if let Ok(i) = other.points().binary_search_by_key(step, |(s, _)| *s) {
-                histogram
-                    .buckets
-                    .extend_from_slice(&other.points()[i].1.buckets);
+            if let Ok(i) = other.binary_search_by_key(step, |(s, _)| *s) {
+                histogram.buckets.extend_from_slice(&other[i].1.buckets);
                 // Quantiles walk the buckets left to right.
                 histogram
                     .buckets
@@ -291,8 +289,9 @@ fn sparsity_figure(
     let tags: BTreeSet<&str> = groups
         .iter()
         .flat_map(|g| &g.runs)
-        .flat_map(|run| run.data.scalars.keys())
-        .map(String::as_str)
+        .flat_map(|run| &run.series)
+        .filter(|(_, series)| series.plugin == SCALARS_PLUGIN)
+        .map(|(tag, _)| tag.as_str())
         .filter(|tag| LayerSummary::Sparsity.layer_of(tag).is_some())
         .collect();
     let pattern = LayerSummary::Sparsity.tag("<layer>");

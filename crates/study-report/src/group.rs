@@ -3,8 +3,9 @@
 use std::cmp::Ordering;
 
 use study_spec::{ActivationKind, Dataset, hparams, layout};
+use tensorboard_logger::reader::Run;
 
-use crate::load::Run;
+use crate::series::hparam_text;
 
 /// The runs of one activation on one data set (its seeds).
 #[derive(Debug, Clone)]
@@ -59,7 +60,7 @@ pub fn key_of(run: &Run, log_dir_name: &str) -> RunKey {
         [activation] => (log_dir_name.to_owned(), known_or_raw(activation)),
         [.., dataset, activation] => (dataset.clone(), known_or_raw(activation)),
     };
-    let hparam = |name: &str| run.data.hparams.get(name).map(|v| v.to_string());
+    let hparam = |name: &str| hparam_text(run, name);
     RunKey {
         dataset: hparam(hparams::DATASET).unwrap_or(path_dataset),
         activation: hparam(hparams::ACTIVATION).unwrap_or(path_activation),
@@ -125,18 +126,26 @@ fn by_known_order(a: &str, b: &str, rank: impl Fn(&str) -> Option<usize>) -> Ord
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::{HParam, RunData};
-    use std::path::PathBuf;
+    use tensorboard_logger::HParamValue;
+    use tensorboard_logger::summary::hparams::SESSION_START_INFO_TAG;
 
-    fn run(name: &str, hparams: &[(&str, HParam)]) -> Run {
-        let mut data = RunData::default();
-        data.hparams
-            .extend(hparams.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-        Run {
-            name: name.to_owned(),
-            dir: PathBuf::from(name),
-            data,
+    /// A run named `name` holding only the hparams given, as the reader returns it.
+    fn run(name: &str, hparams: &[(&str, HParamValue)]) -> Run {
+        let dir = tempfile::tempdir().unwrap();
+        if !hparams.is_empty() {
+            let writer = tensorboard_logger::SummaryWriter::new(dir.path()).unwrap();
+            writer.add_hparams(hparams, &["loss"]).unwrap();
+            writer.close().unwrap();
         }
+        let mut warnings = Vec::new();
+        let mut run = tensorboard_logger::reader::read_run(dir.path(), &mut warnings).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            run.series.contains_key(SESSION_START_INFO_TAG),
+            !hparams.is_empty()
+        );
+        run.name = name.to_owned();
+        run
     }
 
     fn key(dataset: &str, activation: &str, seed: Option<&str>) -> RunKey {
@@ -152,9 +161,9 @@ mod tests {
         let r = run(
             "a/b/c",
             &[
-                ("dataset", HParam::Text("cifar10".into())),
-                ("activation", HParam::Text("elu".into())),
-                ("seed", HParam::Number(4.0)),
+                ("dataset", HParamValue::from("cifar10")),
+                ("activation", HParamValue::from("elu")),
+                ("seed", HParamValue::from(4.0)),
             ],
         );
         assert_eq!(key_of(&r, "logs"), key("cifar10", "elu", Some("4")));

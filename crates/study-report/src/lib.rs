@@ -3,9 +3,10 @@
 //! activation study's table, PNG plots and a `report.md`. Needs no libtorch: the `report`
 //! binary of this crate is what `cargo run --bin report` runs.
 //!
-//! The modules, from the bottom up: [`load`] reads the runs (a corrupt file is a [`Warning`],
-//! not an [`error`]); [`group`] places them by data set, activation and seed; [`stats`] and
-//! [`series`] are the numbers over steps and seeds; [`table`] writes the post's table,
+//! The modules, from the bottom up: [`load`] reads the runs with
+//! `tensorboard_logger::reader` (a corrupt file is a [`Warning`], not an [`error`]);
+//! [`series`] takes their curves, histograms and hparams; [`group`] places them by data
+//! set, activation and seed; [`stats`] gives the numbers over seeds; [`table`] writes the post's table,
 //! [`figures`] decides what each PNG shows and [`plot`] draws it; [`page`] ties them into
 //! `report.md`; [`output`] writes each file all or nothing.
 //!
@@ -19,9 +20,7 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod discover;
 pub mod error;
-pub mod events;
 pub mod figures;
 pub mod group;
 pub mod load;
@@ -36,12 +35,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use study_spec::{layout, tags};
+use tensorboard_logger::reader::FileProgress;
 
 pub use error::{ReportError, Warning};
 use figures::{Figure, FigureSettings};
 use group::group_runs;
-use load::{ReadProgress, load_runs};
+use load::load_runs;
 use plot::Size;
+use series::last_scalar;
 use table::{AccuracyRow, RunRow};
 
 /// Default log directory, where `train` writes.
@@ -132,11 +133,10 @@ pub struct Report {
 
 /// Reads `options.log_dir`, writes the PNGs and `report.md` into `options.out`, and
 /// returns the table. `warn` hears each warning as it happens (they are also in the
-/// result and on the page); `on_file` hears once before the first event file is read and
-/// once after each.
+/// result and on the page); `on_file` hears before each event file is read.
 pub fn run(
     options: &ReportOptions,
-    on_file: &mut dyn FnMut(ReadProgress),
+    on_file: &mut dyn FnMut(FileProgress),
     warn: &mut dyn FnMut(&Warning),
 ) -> Result<Report, ReportError> {
     let mut warnings = Vec::new();
@@ -149,7 +149,7 @@ pub fn run(
     let log_dir_name = dir_name(&options.log_dir);
     let groups = group_runs(&runs, &log_dir_name);
     for run in &runs {
-        if !run.data.scalars.contains_key(&options.accuracy_tag) {
+        if last_scalar(run, &options.accuracy_tag).is_none() {
             note(Warning::NoAccuracy {
                 run: run.name.clone(),
                 tag: options.accuracy_tag.clone(),
@@ -166,9 +166,9 @@ pub fn run(
     let accuracy_table = table::accuracy_table(&rows, &label);
     let runs_table = table::runs_table(&run_rows, &label);
 
-    std::fs::create_dir_all(&options.out).map_err(|source| ReportError::CreateOutDir {
+    std::fs::create_dir_all(&options.out).map_err(|cause| ReportError::CreateOutDir {
         path: options.out.clone(),
-        source,
+        cause,
     })?;
     let settings = FigureSettings {
         out_dir: &options.out,
@@ -211,9 +211,9 @@ pub fn run(
     });
     output::write_atomically(&page_path, |out| {
         out.write_all(markdown.as_bytes())
-            .map_err(|source| ReportError::WriteFile {
+            .map_err(|cause| ReportError::WriteFile {
                 path: page_path.clone(),
-                source,
+                cause,
             })
     })?;
 

@@ -1,144 +1,69 @@
-//! Reading every run's event files into series; a corrupt or truncated file gives a warning naming it, and the rest is still read.
+//! Reading a log directory with `tensorboard-logger`'s reader into the report's runs: the reader's errors in the report's words, and torch's hparams subdirectories folded into their runs.
 
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 
-use tensorboard_logger::error::Error as ReadError;
-use tensorboard_logger::reader::EventFileReader;
+use tensorboard_logger::Error as ReadError;
+use tensorboard_logger::reader::{self, FileProgress, Run};
 
-use crate::discover::find_runs;
 use crate::error::{ReportError, Warning};
-use crate::events::RunData;
 
-/// One run: a directory of event files, read.
-#[derive(Debug, Clone)]
-pub struct Run {
-    /// Its path relative to the log directory (TensorBoard's run name).
-    pub name: String,
-    /// Its directory.
-    pub dir: PathBuf,
-    /// What its events hold.
-    pub data: RunData,
-}
-
-/// How far reading the log directory has got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadProgress {
-    /// Event files read so far.
-    pub files_read: usize,
-    /// Event files found.
-    pub files_total: usize,
-}
-
-/// Reads every run under `log_dir`, in name order; `on_file` hears once before the first
-/// file and once after each.
+/// Reads every run under `log_dir`, in name order; `on_file` hears before each event file
+/// is read. The log directory itself, as a run, is named `.` as TensorBoard shows it.
 ///
-/// Fails when the log directory is missing, holds no event files, or no file gives a
-/// single event; everything less is a warning.
+/// Fails when the log directory is missing, holds no event files, or no file holds a
+/// single summary; everything less is a warning.
 pub fn load_runs(
     log_dir: &Path,
-    on_file: &mut dyn FnMut(ReadProgress),
+    on_file: &mut dyn FnMut(FileProgress),
     warn: &mut dyn FnMut(Warning),
 ) -> Result<Vec<Run>, ReportError> {
-    let dirs = find_runs(log_dir, warn)?;
-    let files: usize = dirs.iter().map(|d| d.files.len()).sum();
-    if files == 0 {
+    let mut files = 0;
+    let mut counting = |progress: FileProgress| {
+        files = progress.count;
+        on_file(progress);
+    };
+    let read = reader::read_log_dir(log_dir, &mut counting).map_err(|error| match error {
+        ReadError::ReadLogDir { cause, .. } if cause.kind() == io::ErrorKind::NotFound => {
+            ReportError::MissingLogDir {
+                path: log_dir.to_owned(),
+            }
+        }
+        ReadError::ReadLogDir { cause, .. } => ReportError::ListLogDir {
+            path: log_dir.to_owned(),
+            cause,
+        },
+        ReadError::LogDirNotADirectory { .. } => ReportError::NotADirectory {
+            path: log_dir.to_owned(),
+        },
+        cause => ReportError::ReadLogDir {
+            path: log_dir.to_owned(),
+            cause,
+        },
+    })?;
+    let warned = read.warnings.len();
+    for warning in read.warnings {
+        warn(Warning::Read(warning));
+    }
+    if read.runs.is_empty() {
         return Err(ReportError::NoEventFiles {
             path: log_dir.to_owned(),
         });
     }
-    let mut progress = ReadProgress {
-        files_read: 0,
-        files_total: files,
-    };
-    on_file(progress);
-    let mut runs = Vec::with_capacity(dirs.len());
-    let mut events = 0;
-    let mut warned = 0;
-    for dir in dirs {
-        let mut data = RunData::default();
-        for file in &dir.files {
-            let mut counted = |warning: Warning| {
-                warned += 1;
-                warn(warning);
-            };
-            events += read_file(file, &dir.name, &mut data, &mut counted);
-            progress.files_read += 1;
-            on_file(progress);
-        }
-        runs.push(Run {
-            name: dir.name,
-            dir: dir.dir,
-            data,
-        });
-    }
-    if events == 0 {
+    if read.runs.iter().all(|run| run.series.is_empty()) {
         return Err(ReportError::NoEvents {
             path: log_dir.to_owned(),
             files,
             warned,
         });
     }
+    let mut runs = read.runs;
+    for run in &mut runs {
+        if run.name.is_empty() {
+            run.name = ".".to_owned();
+        }
+    }
     Ok(fold_hparams_subruns(runs))
-}
-
-/// Adds the events of one file to `data`; returns how many were read.
-fn read_file(path: &Path, run: &str, data: &mut RunData, warn: &mut dyn FnMut(Warning)) -> usize {
-    let mut reader = match EventFileReader::open(path) {
-        Ok(reader) => reader,
-        Err(error) => {
-            warn(Warning::UnreadableFile {
-                path: path.to_owned(),
-                error: cause(&error),
-            });
-            return 0;
-        }
-    };
-    let mut read = 0;
-    let mut bad_hparams = None;
-    for event in reader.by_ref() {
-        match event {
-            Ok(event) => {
-                if let Err(error) = data.ingest(&event) {
-                    bad_hparams.get_or_insert(error);
-                }
-                read += 1;
-            }
-            Err(error) => {
-                warn(Warning::CorruptFile {
-                    path: path.to_owned(),
-                    error: cause(&error),
-                    events_kept: read,
-                });
-                return read;
-            }
-        }
-    }
-    if let Some(error) = bad_hparams {
-        warn(Warning::BadHParams {
-            run: run.to_owned(),
-            error: error.to_string(),
-        });
-    }
-    if let Some(offset) = reader.truncated_tail() {
-        warn(Warning::TruncatedFile {
-            path: path.to_owned(),
-            offset,
-            events_kept: read,
-        });
-    }
-    read
-}
-
-/// The reader's message without the file name, which the warning already gives.
-fn cause(error: &ReadError) -> String {
-    match error {
-        ReadError::Record { cause, .. } => cause.to_string(),
-        ReadError::DecodeEvent { offset, cause, .. } => {
-            format!("record at byte {offset} is not an Event: {cause}")
-        }
-        ReadError::OpenEventFile { cause, .. } => cause.to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// `torch.utils.tensorboard`'s `add_hparams` writes a run's hparams into a new
@@ -156,15 +81,22 @@ fn fold_hparams_subruns(mut runs: Vec<Run>) -> Vec<Run> {
             .then(|| runs.iter().position(|r| r.name == parent))
             .flatten();
         match parent_index {
-            Some(p) if !runs[i].data.hparams.is_empty() && runs[p].data.hparams.is_empty() => {
+            Some(p) if runs[i].hparams().is_some() && runs[p].hparams().is_none() => {
                 let child = runs.remove(i);
                 let p = if p > i { p - 1 } else { p };
-                runs[p].data.absorb(child.data);
+                absorb(&mut runs[p], child);
             }
             _ => i += 1,
         }
     }
     runs
+}
+
+/// Adds the series of `child` whose tags `parent` lacks (its hparams among them).
+fn absorb(parent: &mut Run, child: Run) {
+    for (tag, series) in child.series {
+        parent.series.entry(tag).or_insert(series);
+    }
 }
 
 /// Whether a directory name looks like `time.time()` printed: digits with one dot.
@@ -176,56 +108,119 @@ fn is_time_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::HParam;
+    use tensorboard_logger::{HParamValue, SummaryWriter};
 
-    fn run(name: &str, hparams: &[(&str, &str)]) -> Run {
-        let mut data = RunData::default();
-        for (k, v) in hparams {
-            data.hparams
-                .insert((*k).to_owned(), HParam::Text((*v).to_owned()));
+    /// Writes a run at `dir` (relative to `root`) with the hparams given, if any.
+    fn write_run(root: &Path, dir: &str, hparams: &[(&str, &str)]) {
+        let writer = SummaryWriter::new(root.join(dir)).unwrap();
+        if hparams.is_empty() {
+            writer.add_scalar("loss", 1.0, 0).unwrap();
+        } else {
+            let values: Vec<(&str, HParamValue)> = hparams
+                .iter()
+                .map(|(k, v)| (*k, HParamValue::from(*v)))
+                .collect();
+            writer.add_hparams(&values, &["loss"]).unwrap();
         }
-        Run {
-            name: name.to_owned(),
-            dir: PathBuf::from(name),
-            data,
-        }
+        writer.close().unwrap();
+    }
+
+    fn load(root: &Path) -> Vec<Run> {
+        load_runs(root, &mut |_| {}, &mut |w| panic!("{w}")).unwrap()
+    }
+
+    fn activation(run: &Run) -> Option<&HParamValue> {
+        run.hparams()?.get("activation")
     }
 
     #[test]
     fn an_hparams_subrun_folds_into_a_parent_without_hparams() {
-        let runs = fold_hparams_subruns(vec![
-            run("mnist/relu", &[]),
-            run("mnist/relu/1712345678.5", &[("activation", "relu")]),
-            run("mnist/tanh", &[("activation", "tanh")]),
-            run("mnist/tanh/1712345679.5", &[("activation", "elu")]),
-        ]);
+        let root = tempfile::tempdir().unwrap();
+        write_run(root.path(), "mnist/relu", &[]);
+        write_run(
+            root.path(),
+            "mnist/relu/1712345678.5",
+            &[("activation", "relu")],
+        );
+        write_run(root.path(), "mnist/tanh", &[("activation", "tanh")]);
+        write_run(
+            root.path(),
+            "mnist/tanh/1712345679.5",
+            &[("activation", "elu")],
+        );
+        let runs = load(root.path());
         let names: Vec<_> = runs.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(
             names,
             ["mnist/relu", "mnist/tanh", "mnist/tanh/1712345679.5"]
         );
-        assert_eq!(
-            runs[0].data.hparams["activation"],
-            HParam::Text("relu".into())
+        assert_eq!(activation(&runs[0]), Some(&HParamValue::from("relu")));
+        assert!(
+            runs[0].scalars("loss").is_some(),
+            "the parent keeps its own series"
         );
-        assert_eq!(
-            runs[1].data.hparams["activation"],
-            HParam::Text("tanh".into())
-        );
+        assert_eq!(activation(&runs[1]), Some(&HParamValue::from("tanh")));
     }
 
     #[test]
     fn a_top_level_hparams_subrun_folds_into_the_log_dir_run() {
-        let runs = fold_hparams_subruns(vec![run(".", &[]), run("1712345678.5", &[("seed", "1")])]);
+        let root = tempfile::tempdir().unwrap();
+        write_run(root.path(), "", &[]);
+        write_run(root.path(), "1712345678.5", &[("seed", "1")]);
+        let runs = load(root.path());
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].name, ".");
-        assert_eq!(runs[0].data.hparams["seed"], HParam::Text("1".into()));
+        assert_eq!(runs[0].hparams().unwrap()["seed"], HParamValue::from("1"));
     }
 
     #[test]
     fn a_seed_run_is_not_folded_into_its_parent() {
-        let runs =
-            fold_hparams_subruns(vec![run("relu", &[]), run("relu/seed-1", &[("seed", "1")])]);
-        assert_eq!(runs.len(), 2);
+        let root = tempfile::tempdir().unwrap();
+        write_run(root.path(), "relu", &[]);
+        write_run(root.path(), "relu/seed-1", &[("seed", "1")]);
+        assert_eq!(load(root.path()).len(), 2);
+    }
+
+    #[test]
+    fn a_missing_log_dir_says_to_run_train() {
+        let error =
+            load_runs(Path::new("/nonexistent/logs"), &mut |_| {}, &mut |_| {}).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "log directory /nonexistent/logs does not exist; run `train` first (it writes to `logs`), \
+             or pass the directory that holds the runs"
+        );
+    }
+
+    #[test]
+    fn a_file_is_not_a_log_dir() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let error = load_runs(file.path(), &mut |_| {}, &mut |_| {}).unwrap_err();
+        assert!(
+            matches!(error, ReportError::NotADirectory { .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn empty_event_files_say_they_hold_nothing_yet_without_pointing_at_warnings() {
+        let root = tempfile::tempdir().unwrap();
+        let run = root.path().join("mnist/relu");
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(run.join("events.out.tfevents.1.host.1.0"), b"").unwrap();
+        let mut warnings = 0;
+        let error = load_runs(root.path(), &mut |_| {}, &mut |_| warnings += 1).unwrap_err();
+        assert_eq!(warnings, 0);
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            format!(
+                "none of the 1 event files under {} holds a summary yet (a writer creates its \
+                 file before the first one); wait for `train` to log, or pass the log directory \
+                 of finished runs",
+                root.path().display()
+            )
+        );
+        assert!(!message.contains("warning"), "{message}");
     }
 }

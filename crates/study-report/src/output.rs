@@ -20,7 +20,7 @@ use crate::error::ReportError;
 /// let path = dir.path().join("report.md");
 /// study_report::output::write_atomically(&path, |out| {
 ///     out.write_all(b"# Report\n")
-///         .map_err(|source| study_report::ReportError::WriteFile { path: path.clone(), source })
+///         .map_err(|cause| study_report::ReportError::WriteFile { path: path.clone(), cause })
 /// })?;
 /// assert_eq!(std::fs::read_to_string(&path)?, "# Report\n");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -29,9 +29,9 @@ pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
-    let io_error = |source| ReportError::WriteFile {
+    let io_error = |cause| ReportError::WriteFile {
         path: path.to_owned(),
-        source,
+        cause,
     };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -92,7 +92,7 @@ mod tests {
                 out.write_all(&[7; 100_000]).unwrap();
                 Err(ReportError::WriteFile {
                     path: path.clone(),
-                    source: io::Error::from(io::ErrorKind::StorageFull),
+                    cause: io::Error::from(io::ErrorKind::StorageFull),
                 })
             })
             .unwrap_err();
@@ -115,9 +115,9 @@ mod tests {
         std::fs::write(&path, "old").unwrap();
         write_atomically(&path, |out| {
             out.write_all(b"new")
-                .map_err(|source| ReportError::WriteFile {
+                .map_err(|cause| ReportError::WriteFile {
                     path: path.clone(),
-                    source,
+                    cause,
                 })
         })
         .unwrap();

@@ -1,42 +1,51 @@
-//! A run's values over steps: scalar and histogram series, with TensorBoard's rule for repeated steps.
+//! What the report takes from a run read back: scalar curves, histograms as buckets with quantiles, and hparams as text.
 
-/// The points of one tag, in step order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Series<T> {
-    points: Vec<(i64, T)>,
-}
+use tensorboard_logger::HParamValue;
+use tensorboard_logger::HistogramData;
+use tensorboard_logger::reader::Run;
 
-impl<T> Default for Series<T> {
-    fn default() -> Self {
-        Self { points: Vec::new() }
-    }
-}
-
-impl<T> Series<T> {
-    /// Adds a point. As in TensorBoard's data server, a point at step `s` replaces every
-    /// stored point at a step `>= s`: a restarted run overwrites its own future.
-    pub fn push(&mut self, step: i64, value: T) {
-        if self.points.last().is_some_and(|&(last, _)| last >= step) {
-            let keep = self.points.partition_point(|&(s, _)| s < step);
-            self.points.truncate(keep);
+/// The `(step, value)` points of the scalar `tag`, in step order, one per step: of points
+/// logged at one step, the one read last (a step logged again replaces it). `None` when
+/// the run has no such scalar.
+pub fn scalar_points(run: &Run, tag: &str) -> Option<Vec<(i64, f64)>> {
+    let mut points: Vec<(i64, f64)> = Vec::new();
+    for (step, value) in run.scalars(tag)? {
+        match points.last_mut() {
+            Some(last) if last.0 == step => last.1 = value,
+            _ => points.push((step, value)),
         }
-        self.points.push((step, value));
     }
+    Some(points)
+}
 
-    /// The points, in increasing step order.
-    pub fn points(&self) -> &[(i64, T)] {
-        &self.points
-    }
+/// The last point of the scalar `tag`: its highest step.
+pub fn last_scalar(run: &Run, tag: &str) -> Option<(i64, f64)> {
+    scalar_points(run, tag)?.last().copied()
+}
 
-    /// The point with the highest step.
-    pub fn last(&self) -> Option<&(i64, T)> {
-        self.points.last()
+/// The histograms of `tag` as buckets, in step order, one per step as for
+/// [`scalar_points`]. `None` when the run has no such histogram.
+pub fn histogram_points(run: &Run, tag: &str) -> Option<Vec<(i64, Histogram)>> {
+    let mut points: Vec<(i64, Histogram)> = Vec::new();
+    for (step, data) in run.histograms(tag)? {
+        let histogram = Histogram::from_data(data);
+        match points.last_mut() {
+            Some(last) if last.0 == step => last.1 = histogram,
+            _ => points.push((step, histogram)),
+        }
     }
+    Some(points)
+}
 
-    /// Whether there are no points.
-    pub fn is_empty(&self) -> bool {
-        self.points.is_empty()
-    }
+/// The run's hparam `name` as the HParams dashboard shows it; numbers without a trailing
+/// `.0` when whole (seeds and sizes arrive as `f64`).
+pub fn hparam_text(run: &Run, name: &str) -> Option<String> {
+    Some(match run.hparams()?.get(name)? {
+        HParamValue::String(text) => text.clone(),
+        HParamValue::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => (*n as i64).to_string(),
+        HParamValue::Number(n) => n.to_string(),
+        HParamValue::Bool(b) => b.to_string(),
+    })
 }
 
 /// One bucket of a histogram: `count` values in `(left, right]`.
@@ -58,6 +67,29 @@ pub struct Histogram {
 }
 
 impl Histogram {
+    /// The buckets of a histogram read back, the way TensorBoard draws them: bucket `i`
+    /// spans `(limit[i-1], limit[i]]`, with the outer edges replaced by the recorded min
+    /// and max.
+    pub fn from_data(data: &HistogramData) -> Self {
+        let n = data.bucket_counts.len().min(data.bucket_limits.len());
+        let buckets = (0..n)
+            .map(|i| Bucket {
+                left: if i == 0 {
+                    data.min
+                } else {
+                    data.bucket_limits[i - 1]
+                },
+                right: if i + 1 == n {
+                    data.max
+                } else {
+                    data.bucket_limits[i]
+                },
+                count: data.bucket_counts[i],
+            })
+            .collect();
+        Histogram { buckets }
+    }
+
     /// How many values the histogram counts.
     pub fn total(&self) -> f64 {
         self.buckets.iter().map(|b| b.count).sum()
@@ -112,14 +144,88 @@ impl Histogram {
 mod tests {
     use super::*;
 
+    use tensorboard_logger::SummaryWriter;
+    use tensorboard_logger::reader::read_run;
+
+    fn run_of(write: impl FnOnce(&SummaryWriter)) -> Run {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = SummaryWriter::new(dir.path()).unwrap();
+        write(&writer);
+        writer.close().unwrap();
+        let mut warnings = Vec::new();
+        let run = read_run(dir.path(), &mut warnings).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        run
+    }
+
     #[test]
-    fn a_repeated_step_drops_the_stored_future() {
-        let mut series = Series::default();
-        for (step, value) in [(0, 1.0), (10, 2.0), (20, 3.0), (10, 4.0), (15, 5.0)] {
-            series.push(step, value);
-        }
-        assert_eq!(series.points(), &[(0, 1.0), (10, 4.0), (15, 5.0)]);
-        assert_eq!(series.last(), Some(&(15, 5.0)));
+    fn a_step_logged_again_replaces_the_earlier_point() {
+        let run = run_of(|w| {
+            for (step, value) in [(0, 1.0), (10, 2.0), (20, 3.0), (10, 4.0)] {
+                w.add_scalar("loss", value, step).unwrap();
+            }
+        });
+        assert_eq!(
+            scalar_points(&run, "loss").unwrap(),
+            [(0, 1.0), (10, 4.0), (20, 3.0)]
+        );
+        assert_eq!(last_scalar(&run, "loss"), Some((20, 3.0)));
+        assert_eq!(scalar_points(&run, "accuracy"), None);
+    }
+
+    #[test]
+    fn histograms_take_min_and_max_as_outer_edges() {
+        let data = HistogramData {
+            min: -0.5,
+            max: 2.5,
+            num: 6.0,
+            sum: 0.0,
+            sum_squares: 0.0,
+            bucket_limits: vec![0.0, 1.0, f64::MAX],
+            bucket_counts: vec![1.0, 2.0, 3.0],
+            non_finite: 0,
+        };
+        let edges: Vec<_> = Histogram::from_data(&data)
+            .buckets
+            .iter()
+            .map(|b| (b.left, b.right, b.count))
+            .collect();
+        assert_eq!(edges, [(-0.5, 0.0, 1.0), (0.0, 1.0, 2.0), (1.0, 2.5, 3.0)]);
+    }
+
+    #[test]
+    fn a_written_histogram_comes_back_with_its_count_and_extremes() {
+        let values = [-1.5f32, 0.25, 0.5, 3.0];
+        let run = run_of(|w| w.add_histogram("h", &values[..], 7).unwrap());
+        let points = histogram_points(&run, "h").unwrap();
+        assert_eq!(points.len(), 1);
+        let (step, histogram) = &points[0];
+        assert_eq!(*step, 7);
+        assert_eq!(histogram.total(), 4.0);
+        assert_eq!(histogram.buckets.first().unwrap().left, -1.5);
+        assert_eq!(histogram.buckets.last().unwrap().right, 3.0);
+    }
+
+    #[test]
+    fn hparams_read_as_the_dashboard_shows_them() {
+        let run = run_of(|w| {
+            w.add_hparams(
+                &[
+                    ("activation", HParamValue::from("elu")),
+                    ("seed", HParamValue::from(3.0)),
+                    ("lr", HParamValue::from(0.5)),
+                    ("dropout", HParamValue::from(true)),
+                ],
+                &["loss"],
+            )
+            .unwrap();
+        });
+        let text = |name| hparam_text(&run, name);
+        assert_eq!(text("activation").as_deref(), Some("elu"));
+        assert_eq!(text("seed").as_deref(), Some("3"));
+        assert_eq!(text("lr").as_deref(), Some("0.5"));
+        assert_eq!(text("dropout").as_deref(), Some("true"));
+        assert_eq!(text("momentum"), None);
     }
 
     fn two_buckets() -> Histogram {

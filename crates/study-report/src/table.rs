@@ -1,6 +1,7 @@
 //! The post's table in markdown: final test accuracy per data set and activation, mean ± standard deviation over seeds, with runs and steps.
 
 use crate::group::{Group, key_of};
+use crate::series::last_scalar;
 use crate::stats::{Summary, summarize};
 
 /// Decimals of accuracies in the tables, as in the post (0.9921).
@@ -44,7 +45,7 @@ pub fn accuracy_rows(groups: &[Group<'_>], tag: &str) -> Vec<AccuracyRow> {
             let finals: Vec<(i64, f64)> = group
                 .runs
                 .iter()
-                .filter_map(|run| run.data.scalars.get(tag)?.last().copied())
+                .filter_map(|run| last_scalar(run, tag))
                 .collect();
             let values: Vec<f64> = finals.iter().map(|&(_, v)| v).collect();
             let steps = finals.iter().map(|&(s, _)| s);
@@ -69,7 +70,7 @@ pub fn run_rows(groups: &[Group<'_>], tag: &str, log_dir_name: &str) -> Vec<RunR
                 dataset: group.dataset.clone(),
                 activation: group.activation.clone(),
                 seed: key_of(run, log_dir_name).seed,
-                last: run.data.scalars.get(tag).and_then(|s| s.last().copied()),
+                last: last_scalar(run, tag),
             })
         })
         .collect()

@@ -4,10 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Result;
-use prost::Message;
 use study_report::{ReportOptions, Warning};
-use tensorboard_logger::proto::tensorboard::Event;
 use tensorboard_logger::proto::tensorboard::event::What;
+use tensorboard_logger::reader::{EventFileReader, ReadWarning};
 use tensorboard_logger::record::RecordReader;
 use tensorboard_logger::{HParamValue, SummaryWriter};
 
@@ -40,16 +39,21 @@ fn write_runs(log_dir: &Path, activations: &[&str]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Byte range of the record holding the last `test/accuracy` point.
+/// Byte range of the record holding the last `test/accuracy` point: each record holds
+/// one event, so the reader's events and the framing's offsets go in step.
 fn last_accuracy_record(bytes: &[u8]) -> Result<(u64, u64)> {
     let mut records = RecordReader::new(bytes);
+    let mut events = EventFileReader::new(bytes, "in memory");
     let mut found = None;
     loop {
         let start = records.offset();
-        let Some(record) = records.read_record()? else {
+        if records.read_record()?.is_none() {
             break;
-        };
-        let is_accuracy = match Event::decode(record)?.what {
+        }
+        let event = events
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("a record without an event"))??;
+        let is_accuracy = match event.what {
             Some(What::Summary(summary)) => summary.value.iter().any(|v| v.tag == "test/accuracy"),
             _ => false,
         };
@@ -179,26 +183,30 @@ fn a_truncated_file_and_a_flipped_byte_are_warnings_and_the_rest_is_reported() -
     let truncated: Vec<_> = report
         .warnings
         .iter()
-        .filter(|w| matches!(w, Warning::TruncatedFile { path, .. } if *path == files[0]))
+        .filter(|w| {
+            matches!(w, Warning::Read(ReadWarning::TruncatedTail { path, .. }) if *path == files[0])
+        })
         .collect();
     assert_eq!(truncated.len(), 1, "{:?}", report.warnings);
     let corrupt: Vec<String> = report
         .warnings
         .iter()
-        .filter(|w| matches!(w, Warning::CorruptFile { path, .. } if *path == files[1]))
+        .filter(|w| {
+            matches!(w, Warning::Read(ReadWarning::CorruptRecord { path, .. }) if *path == files[1])
+        })
         .map(ToString::to_string)
         .collect();
     assert_eq!(corrupt.len(), 1, "{:?}", report.warnings);
     assert!(
         corrupt[0].starts_with(&format!(
-            "corrupt event file {}: corrupt record payload at byte",
+            "event file {}: corrupt record payload at byte",
             files[1].display()
         )),
         "{}",
         corrupt[0]
     );
     assert!(
-        corrupt[0].ends_with("skipped the rest of the file"),
+        corrupt[0].ends_with("the rest of this file was skipped"),
         "{}",
         corrupt[0]
     );

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 use study_report::ReportOptions;
 use study_report::load::load_runs;
+use study_report::series::{histogram_points, scalar_points};
 
 /// Writes the runs described on stdin (JSON) with torch's SummaryWriter: scalars in all
 /// three of its encodings (simple value, float tensor, double tensor), histograms, and
@@ -176,12 +177,12 @@ fn torch_written_runs_give_back_their_numbers() -> Result<()> {
     );
     for (index, run) in runs.iter().enumerate() {
         let seed = SEEDS[index % SEEDS.len()];
-        let histograms = run.data.histograms["conv1/weights/gradients"].points();
+        let histograms = histogram_points(run, "conv1/weights/gradients").context("histograms")?;
         assert_eq!(
             histograms.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
             STEPS
         );
-        for (step, histogram) in histograms {
+        for (step, histogram) in &histograms {
             let values = gradients(seed, *step);
             assert_eq!(histogram.total(), values.len() as f64);
             assert_eq!(histogram.buckets.first().unwrap().left, values[0]);
@@ -190,7 +191,7 @@ fn torch_written_runs_give_back_their_numbers() -> Result<()> {
                 values[values.len() - 1]
             );
         }
-        let sparsity = run.data.scalars["fc1/sparsity"].points();
+        let sparsity = scalar_points(run, "fc1/sparsity").context("sparsity")?;
         assert_eq!(sparsity.len(), 101);
         let a = index / SEEDS.len();
         assert_eq!(

@@ -4,51 +4,39 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use tensorboard_logger::proto::tensorboard::event::What;
-use tensorboard_logger::proto::tensorboard::summary::{self, value::Value as Payload};
-use tensorboard_logger::reader;
+use anyhow::{Context, Result, bail};
+use tensorboard_logger::reader::{self, value};
 
 /// Every summary of a run as `(step, kind, tag)`.
 pub type Summaries = BTreeSet<(i64, String, String)>;
 
-/// Reads the summaries of the event files in `dir`.
+/// Reads the summaries of the event files in `dir` with the logger's typed reader; a value
+/// it had to skip voids the comparison.
 pub fn read(dir: &Path) -> Result<Summaries> {
-    let events = reader::read_run_dir(dir)
+    let mut warnings = Vec::new();
+    let run = reader::read_run(dir, &mut warnings)
         .with_context(|| format!("reading the event files in {}", dir.display()))?;
+    if let Some(warning) = warnings.first() {
+        bail!("{warning} ({} warnings in all)", warnings.len());
+    }
     let mut out = Summaries::new();
-    for event in events {
-        if let Some(What::Summary(s)) = event.what {
-            for value in s.value {
-                out.insert((event.step, kind(&value), value.tag));
-            }
+    for (tag, series) in &run.series {
+        let kind = kind(&series.plugin);
+        for point in &series.points {
+            out.insert((point.step, kind.clone(), tag.clone()));
         }
     }
     Ok(out)
 }
 
-/// What a summary value is, whichever of TensorBoard's encodings the writer chose (a plain
-/// field or a tensor tagged with its plugin).
-fn kind(value: &summary::Value) -> String {
-    match &value.value {
-        Some(Payload::SimpleValue(_)) => "scalar".to_owned(),
-        Some(Payload::Histo(_)) => "histogram".to_owned(),
-        Some(Payload::Image(_)) => "image".to_owned(),
-        Some(Payload::Tensor(_)) => {
-            let plugin = value
-                .metadata
-                .as_ref()
-                .and_then(|m| m.plugin_data.as_ref())
-                .map_or("", |p| p.plugin_name.as_str());
-            match plugin {
-                "scalars" => "scalar".to_owned(),
-                "histograms" => "histogram".to_owned(),
-                "images" => "image".to_owned(),
-                other => format!("tensor ({other})"),
-            }
-        }
-        Some(_) => "other".to_owned(),
-        None => "empty".to_owned(),
+/// What a tag's values are, whichever of TensorBoard's encodings the writer chose (a plain
+/// field or a tensor tagged with its plugin): the reader names the plugin either way.
+fn kind(plugin: &str) -> String {
+    match plugin {
+        value::SCALARS_PLUGIN => "scalar".to_owned(),
+        value::HISTOGRAMS_PLUGIN => "histogram".to_owned(),
+        value::IMAGES_PLUGIN => "image".to_owned(),
+        other => format!("tensor ({other})"),
     }
 }
 

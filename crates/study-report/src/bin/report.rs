@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use study_report::ReportOptions;
-use study_report::load::ReadProgress;
+use tensorboard_logger::reader::FileProgress;
 
 /// Compare the runs of a TensorBoard log directory without opening TensorBoard.
 ///
@@ -32,12 +32,9 @@ fn main() -> ExitCode {
         ProgressStyle::with_template("reading event files {bar:30} {pos}/{len}")
             .expect("the template is valid"),
     );
-    let mut on_file = |read: ReadProgress| {
-        progress.set_length(read.files_total as u64);
-        progress.set_position(read.files_read as u64);
-        if read.files_read == read.files_total {
-            progress.finish_and_clear();
-        }
+    let mut on_file = |file: FileProgress| {
+        progress.set_length(file.count as u64);
+        progress.set_position(file.index as u64);
     };
     let result = study_report::run(&cli.options, &mut on_file, &mut |warning| {
         progress.suspend(|| eprintln!("warning: {warning}"));

@@ -328,13 +328,13 @@ pub fn render(
     crate::output::write_atomically(path, |out| {
         encode_png(out, size, &pixels).map_err(|error| match error {
             // A full disk or a failed write says so, naming the file.
-            png::EncodingError::IoError(source) => ReportError::WriteFile {
+            png::EncodingError::IoError(cause) => ReportError::WriteFile {
                 path: path.to_owned(),
-                source,
+                cause,
             },
-            source => ReportError::EncodePng {
+            cause => ReportError::EncodePng {
                 path: path.to_owned(),
-                source,
+                cause,
             },
         })
     })

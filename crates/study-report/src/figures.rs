@@ -63,12 +63,7 @@ pub fn draw_dataset(
         String::new()
     };
     let seeds_note = "Where an activation has several runs (seeds), the line is their mean and the shaded band ±1 standard deviation.";
-    let mut figures = Vec::new();
-
-    figures.push(scalar_figure(
-        dataset,
-        groups,
-        settings,
+    let scalars = [
         ScalarFigure {
             stem: "test-accuracy",
             heading: "Test accuracy",
@@ -81,11 +76,6 @@ pub fn draw_dataset(
                 settings.accuracy_tag
             ),
         },
-    )?);
-    figures.push(scalar_figure(
-        dataset,
-        groups,
-        settings,
         ScalarFigure {
             stem: "cross-entropy",
             heading: "Cross entropy",
@@ -98,11 +88,6 @@ pub fn draw_dataset(
                  {seeds_note}{smoothing_note}"
             ),
         },
-    )?);
-    figures.push(scalar_figure(
-        dataset,
-        groups,
-        settings,
         ScalarFigure {
             stem: "total-loss",
             heading: "Total loss",
@@ -114,7 +99,11 @@ pub fn draw_dataset(
                 "Cross entropy plus weight regularization (`{TOTAL_LOSS}`). {seeds_note}{smoothing_note}"
             ),
         },
-    )?);
+    ];
+    let mut figures = scalars
+        .into_iter()
+        .map(|spec| scalar_figure(dataset, groups, settings, spec))
+        .collect::<Result<Vec<_>, _>>()?;
     figures.push(histogram_figure(dataset, groups, settings)?);
     figures.push(sparsity_figure(dataset, groups, settings, &smoothing_note)?);
     Ok(figures)

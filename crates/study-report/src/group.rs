@@ -171,47 +171,36 @@ mod tests {
 
     #[test]
     fn without_hparams_the_path_names_data_set_activation_and_seed() {
-        assert_eq!(
-            key_of(&run("mnist/relu/seed-2", &[]), "logs"),
-            key("mnist", "relu", Some("2"))
-        );
-        assert_eq!(
-            key_of(&run("mnist/tanh", &[]), "logs"),
-            key("mnist", "tanh", None)
-        );
-        assert_eq!(
-            key_of(&run("elu/seed_7", &[]), "mnist"),
-            key("mnist", "elu", Some("7"))
-        );
-        assert_eq!(
-            key_of(&run("deep/mnist/elu", &[]), "logs"),
-            key("mnist", "elu", None)
-        );
-        assert_eq!(key_of(&run(".", &[]), "relu"), key("relu", "relu", None));
-    }
-
-    #[test]
-    fn without_hparams_trains_seed_and_rerun_names_are_understood() {
-        assert_eq!(
-            key_of(&run("mnist/relu-seed3", &[]), "logs"),
-            key("mnist", "relu", Some("3"))
-        );
-        assert_eq!(
-            key_of(&run("mnist/leaky_relu-seed3-2", &[]), "logs"),
-            key("mnist", "leaky_relu", Some("3"))
-        );
-        assert_eq!(
-            key_of(&run("mnist/elu-2", &[]), "logs"),
-            key("mnist", "elu", None)
-        );
-        assert_eq!(
-            key_of(&run("mnist/relu/seed-4-2", &[]), "logs"),
-            key("mnist", "relu", Some("4"))
-        );
-        assert_eq!(
-            key_of(&run("imagenet/resnet-50", &[]), "logs"),
-            key("imagenet", "resnet-50", None)
-        );
+        let cases = [
+            // (run, log directory's name) and where it belongs.
+            (("mnist/relu/seed-2", "logs"), ("mnist", "relu", Some("2"))),
+            (("mnist/tanh", "logs"), ("mnist", "tanh", None)),
+            (("elu/seed_7", "mnist"), ("mnist", "elu", Some("7"))),
+            (("deep/mnist/elu", "logs"), ("mnist", "elu", None)),
+            ((".", "relu"), ("relu", "relu", None)),
+            // train's `--seeds` names and the `-<n>` of a rerun.
+            (("mnist/relu-seed3", "logs"), ("mnist", "relu", Some("3"))),
+            (
+                ("mnist/leaky_relu-seed3-2", "logs"),
+                ("mnist", "leaky_relu", Some("3")),
+            ),
+            (("mnist/elu-2", "logs"), ("mnist", "elu", None)),
+            (
+                ("mnist/relu/seed-4-2", "logs"),
+                ("mnist", "relu", Some("4")),
+            ),
+            (
+                ("imagenet/resnet-50", "logs"),
+                ("imagenet", "resnet-50", None),
+            ),
+        ];
+        for ((name, log_dir_name), (dataset, activation, seed)) in cases {
+            assert_eq!(
+                key_of(&run(name, &[]), log_dir_name),
+                key(dataset, activation, seed),
+                "{name} in {log_dir_name}"
+            );
+        }
     }
 
     #[test]

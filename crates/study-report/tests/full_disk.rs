@@ -1,10 +1,11 @@
 //! `report` on a full disk (a 64 KiB tmpfs as the output directory): it fails naming the file it could not write, and leaves no partial, empty or temporary file behind; earlier output stays whole.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use tensorboard_logger::{HParamValue, SummaryWriter};
 
 /// A tmpfs mounted for the test, unmounted when dropped.
 struct Mounted(PathBuf);
@@ -40,21 +41,18 @@ fn small_tmpfs(dir: &Path) -> Result<Option<Mounted>> {
 
 fn write_runs(log_dir: &Path) -> Result<()> {
     for (i, activation) in ["sigmoid", "relu"].into_iter().enumerate() {
-        let writer = SummaryWriter::new(log_dir.join("mnist").join(activation))?;
-        writer.add_hparams(
+        let curve = |at: &dyn Fn(f32) -> f32| -> Vec<(i64, f32)> {
+            (0..50).map(|step| (step, at(step as f32 / 50.0))).collect()
+        };
+        common::write_run(
+            &log_dir.join("mnist").join(activation),
+            &[("activation", activation), ("dataset", "mnist")],
             &[
-                ("activation", HParamValue::from(activation)),
-                ("dataset", "mnist".into()),
+                ("test/accuracy", curve(&|x| 0.5 + 0.4 * x + 0.05 * i as f32)),
+                ("cross_entropy", curve(&|x| 2.3 - 2.0 * x)),
+                ("total_loss", curve(&|x| 2.4 - 2.0 * x)),
             ],
-            &["test/accuracy"],
         )?;
-        for step in 0..50 {
-            let x = step as f32 / 50.0;
-            writer.add_scalar("test/accuracy", 0.5 + 0.4 * x + 0.05 * i as f32, step)?;
-            writer.add_scalar("cross_entropy", 2.3 - 2.0 * x, step)?;
-            writer.add_scalar("total_loss", 2.4 - 2.0 * x, step)?;
-        }
-        writer.close()?;
     }
     Ok(())
 }

@@ -1,14 +1,16 @@
 //! `report` on damaged or incomplete logs: a missing or empty log directory, a run with no accuracy yet, a truncated file and a file with a flipped byte each give a clear message, and the rest is still reported.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Result;
 use study_report::{ReportOptions, Warning};
+use tensorboard_logger::SummaryWriter;
 use tensorboard_logger::proto::tensorboard::event::What;
 use tensorboard_logger::reader::{EventFileReader, ReadWarning};
 use tensorboard_logger::record::RecordReader;
-use tensorboard_logger::{HParamValue, SummaryWriter};
 
 /// The accuracies a run logs: a different curve per run, so no two runs agree.
 fn accuracies(run: usize) -> Vec<(i64, f32)> {
@@ -19,24 +21,18 @@ fn accuracies(run: usize) -> Vec<(i64, f32)> {
 
 /// Writes `mnist/<activation>` runs with our writer; returns each run's event file.
 fn write_runs(log_dir: &Path, activations: &[&str]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for (i, activation) in activations.iter().enumerate() {
-        let writer = SummaryWriter::new(log_dir.join("mnist").join(activation))?;
-        writer.add_hparams(
-            &[
-                ("activation", HParamValue::from(*activation)),
-                ("dataset", "mnist".into()),
-            ],
-            &["test/accuracy"],
-        )?;
-        for (step, value) in accuracies(i) {
-            writer.add_scalar("test/accuracy", value, step)?;
-            writer.add_scalar("cross_entropy", 2.0 - value, step)?;
-        }
-        files.push(writer.event_file().to_owned());
-        writer.close()?;
-    }
-    Ok(files)
+    activations
+        .iter()
+        .enumerate()
+        .map(|(i, activation)| {
+            let losses = accuracies(i).iter().map(|&(s, v)| (s, 2.0 - v)).collect();
+            common::write_run(
+                &log_dir.join("mnist").join(activation),
+                &[("activation", activation), ("dataset", "mnist")],
+                &[("test/accuracy", accuracies(i)), ("cross_entropy", losses)],
+            )
+        })
+        .collect()
 }
 
 /// Byte range of the record holding the last `test/accuracy` point: each record holds

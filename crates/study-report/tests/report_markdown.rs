@@ -1,10 +1,9 @@
 //! Hparam values that are not plain names (a `|`, a line break) stay inside their table cells, on stdout and in report.md.
 
-use std::path::Path;
+mod common;
 
 use anyhow::Result;
 use study_report::ReportOptions;
-use tensorboard_logger::{HParamValue, SummaryWriter};
 
 /// Cells of a markdown table row: split at each `|` that no backslash escapes.
 fn cells(line: &str) -> Vec<String> {
@@ -44,27 +43,24 @@ fn tables(text: &str) -> Vec<Vec<Vec<String>>> {
     tables
 }
 
-fn write_run(dir: &Path, dataset: &str, activation: &str, seed: &str) -> Result<()> {
-    let writer = SummaryWriter::new(dir)?;
-    writer.add_hparams(
-        &[
-            ("dataset", HParamValue::from(dataset)),
-            ("activation", HParamValue::from(activation)),
-            ("seed", HParamValue::from(seed)),
-        ],
-        &["test/accuracy"],
-    )?;
-    writer.add_scalar("test/accuracy", 0.75, 10)?;
-    writer.close()?;
-    Ok(())
-}
-
 #[test]
 fn a_pipe_or_a_newline_in_an_hparam_stays_in_its_cell() -> Result<()> {
     let root = tempfile::tempdir()?;
     let logs = root.path().join("logs");
-    write_run(&logs.join("a"), "mnist|v2", "relu\nwith notes", "1|2")?;
-    write_run(&logs.join("b"), "mnist", "elu\r\n", "3\\")?;
+    for (run, dataset, activation, seed) in [
+        ("a", "mnist|v2", "relu\nwith notes", "1|2"),
+        ("b", "mnist", "elu\r\n", "3\\"),
+    ] {
+        common::write_run(
+            &logs.join(run),
+            &[
+                ("dataset", dataset),
+                ("activation", activation),
+                ("seed", seed),
+            ],
+            &[("test/accuracy", vec![(10, 0.75)])],
+        )?;
+    }
 
     let options = ReportOptions::new(&logs, root.path().join("out"));
     let report = study_report::run(&options, &mut |_| {}, &mut |w| panic!("{w}"))?;

@@ -64,31 +64,12 @@ impl std::fmt::Display for ActivationKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::ValueEnum;
-
-    #[test]
-    fn one_name_on_the_command_line_in_serde_and_in_directories() {
-        for kind in ActivationKind::ALL {
-            let possible = kind.to_possible_value().expect("no variant is skipped");
-            assert_eq!(possible.get_name(), kind.name());
-            assert_eq!(
-                serde_json::to_string(&kind).unwrap(),
-                format!("\"{}\"", kind.name())
-            );
-            assert_eq!(ActivationKind::from_name(kind.name()), Some(kind));
-            assert_eq!(kind.to_string(), kind.name());
-        }
-        assert_eq!(ActivationKind::value_variants(), ActivationKind::ALL);
-        assert_eq!(ActivationKind::from_name("swish"), None);
-        assert_eq!(ActivationKind::from_name("Relu"), None);
-    }
 
     #[test]
     fn the_study_order_is_the_posts() {
         let names: Vec<_> = ActivationKind::ALL.iter().map(|k| k.name()).collect();
         assert_eq!(names, ["sigmoid", "tanh", "relu", "leaky_relu", "elu"]);
-        for (rank, kind) in ActivationKind::ALL.into_iter().enumerate() {
-            assert_eq!(kind.rank(), rank);
-        }
+        assert_eq!(ActivationKind::from_name("swish"), None);
+        assert_eq!(ActivationKind::from_name("Relu"), None);
     }
 }

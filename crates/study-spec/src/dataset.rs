@@ -99,26 +99,3 @@ pub struct Defaults {
     /// Decay of the exponential moving average of the weights used for evaluation, if any.
     pub ema_decay: Option<f64>,
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::ValueEnum;
-
-    #[test]
-    fn one_name_on_the_command_line_in_serde_and_in_directories() {
-        for dataset in Dataset::ALL {
-            let possible = dataset.to_possible_value().expect("no variant is skipped");
-            assert_eq!(possible.get_name(), dataset.name());
-            assert_eq!(
-                serde_json::to_string(&dataset).unwrap(),
-                format!("\"{}\"", dataset.name())
-            );
-            assert_eq!(Dataset::from_name(dataset.name()), Some(dataset));
-            assert_eq!(dataset.to_string(), dataset.name());
-            assert_eq!(Dataset::ALL[dataset.rank()], dataset);
-        }
-        assert_eq!(Dataset::value_variants(), Dataset::ALL);
-        assert_eq!(Dataset::from_name("imagenet"), None);
-    }
-}

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{Area, Canvas, LegendEntry, Size, grid, render};
+use super::{Area, Canvas, LegendEntry, Size, render_panels};
 use crate::error::ReportError;
 use crate::series::Histogram;
 
@@ -58,12 +58,8 @@ pub fn figure(
     panels: &[HeatPanel],
 ) -> Result<(), ReportError> {
     let range = shared_range(panels).unwrap_or((-1.0, 1.0));
-    render(path, size, |canvas| {
-        let body = canvas.header(title, legend)?;
-        for (cell, panel) in grid(&body, panels.len()).iter().zip(panels) {
-            draw_panel(canvas, cell, y_label, panel, range)?;
-        }
-        Ok(())
+    render_panels(path, size, title, legend, panels, |canvas, cell, panel| {
+        draw_panel(canvas, cell, y_label, panel, range)
     })
 }
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{Area, Canvas, LegendEntry, Size, grid, render};
+use super::{Area, Canvas, LegendEntry, Size, render_panels};
 use crate::error::ReportError;
 use crate::stats::BandPoint;
 
@@ -47,12 +47,8 @@ pub fn figure(
     legend: &[LegendEntry],
     panels: &[Panel],
 ) -> Result<(), ReportError> {
-    render(path, size, |canvas| {
-        let body = canvas.header(title, legend)?;
-        for (cell, panel) in grid(&body, panels.len()).iter().zip(panels) {
-            draw_panel(canvas, cell, y_label, y_axis, panel)?;
-        }
-        Ok(())
+    render_panels(path, size, title, legend, panels, |canvas, cell, panel| {
+        draw_panel(canvas, cell, y_label, y_axis, panel)
     })
 }
 

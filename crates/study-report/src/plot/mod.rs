@@ -350,6 +350,25 @@ pub fn encode_png(out: impl Write, size: Size, pixels: &[u8]) -> Result<(), png:
     writer.finish()
 }
 
+/// Draws a figure of `panels` under one title and legend, each panel in a cell of a grid
+/// as square as the figure allows, and writes it to `path` (see [`render`]).
+pub fn render_panels<P>(
+    path: &Path,
+    size: Size,
+    title: &str,
+    legend: &[LegendEntry],
+    panels: &[P],
+    draw_panel: impl for<'a> Fn(&Canvas<'a>, &Area<'a>, &P) -> Result<(), String>,
+) -> Result<(), ReportError> {
+    render(path, size, |canvas| {
+        let body = canvas.header(title, legend)?;
+        for (cell, panel) in grid(&body, panels.len()).iter().zip(panels) {
+            draw_panel(canvas, cell, panel)?;
+        }
+        Ok(())
+    })
+}
+
 /// plotters needs a registered font even though every visible label is set by
 /// [`Typesetter`]: its mesh lays out the (empty) tick labels.
 fn register_font() -> Result<(), ReportError> {

@@ -223,4 +223,24 @@ mod tests {
         );
         assert!(!message.contains("warning"), "{message}");
     }
+
+    #[test]
+    fn files_that_give_nothing_but_warnings_point_at_the_warnings() {
+        let root = tempfile::tempdir().unwrap();
+        let run = root.path().join("mnist/relu");
+        std::fs::create_dir_all(&run).unwrap();
+        // Shorter than a record header: the reader takes it as a record cut short.
+        std::fs::write(run.join("events.out.tfevents.1.host.1.0"), b"garbage").unwrap();
+        let mut heard = Vec::new();
+        let error = load_runs(root.path(), &mut |_| {}, &mut |w| heard.push(w)).unwrap_err();
+        assert_eq!(heard.len(), 1, "{heard:?}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "none of the 1 event files under {} gave a summary; the warnings say which \
+                 files could not be read and why",
+                root.path().display()
+            )
+        );
+    }
 }

@@ -19,7 +19,7 @@ use tensorboard_logger::reader::FileProgress;
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Example: cargo run --release --bin report -- logs --out report"
+    after_help = "Example: cargo run --release -p study-report -- logs --out report"
 )]
 struct Cli {
     #[command(flatten)]

@@ -232,7 +232,11 @@ pub fn run(
         "{} on {}: {} runs of {steps} steps ({} training / {} test images, {} threads); logs in {}",
         args.dataset,
         device::name(device),
-        if task.is_some() { 1 } else { kinds.len() as u64 * args.seeds },
+        if task.is_some() {
+            1
+        } else {
+            kinds.len() as u64 * args.seeds
+        },
         data.train.len(),
         data.test.len(),
         tch::get_num_threads(),

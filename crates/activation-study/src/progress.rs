@@ -194,7 +194,9 @@ mod tests {
             out.clone(),
         );
         progress.bar().set_position(10);
-        progress.bar().set_message("cross entropy 1.2000, 500 img/s");
+        progress
+            .bar()
+            .set_message("cross entropy 1.2000, 500 img/s");
         let waited = Instant::now();
         while !out.text().contains("step 10/60") && waited.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(5));
@@ -208,7 +210,10 @@ mod tests {
             .map(|l| {
                 let (head, tail) = l.split_once(", elapsed ").unwrap();
                 let after = tail.split_once(';').map(|(_, t)| t).unwrap_or("");
-                format!("{head}, elapsed _{}{after}", if after.is_empty() { "" } else { ";" })
+                format!(
+                    "{head}, elapsed _{}{after}",
+                    if after.is_empty() { "" } else { ";" }
+                )
             })
             .collect();
         assert!(

@@ -185,7 +185,11 @@ fn a_kubernetes_task_runs_once_then_is_skipped_under_slurm() {
         std::fs::read(run_dir.join("results.json")).unwrap(),
         results_before
     );
-    assert_eq!(std::fs::read_dir(&run_dir).unwrap().count(), 2, "results and one event file");
+    assert_eq!(
+        std::fs::read_dir(&run_dir).unwrap().count(),
+        2,
+        "results and one event file"
+    );
 }
 
 /// Waits until `dir` holds an event file of at least `bytes`, so the run is well under way.
@@ -222,7 +226,17 @@ fn a_killed_attempt_is_moved_aside_and_tensorboard_sees_one_clean_run() {
 
     // A long attempt, killed without warning once it has logged a few hundred steps' worth.
     let mut long = short_run(&logdir, "100000");
-    long.extend(["--activations", "relu", "--task-index", "0", "--log-every", "1"].map(String::from));
+    long.extend(
+        [
+            "--activations",
+            "relu",
+            "--task-index",
+            "0",
+            "--log-every",
+            "1",
+        ]
+        .map(String::from),
+    );
     let mut child = train(&strs(&long))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -235,7 +249,11 @@ fn a_killed_attempt_is_moved_aside_and_tensorboard_sees_one_clean_run() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(died.len(), 1, "one event file and no results.json: {died:?}");
+    assert_eq!(
+        died.len(),
+        1,
+        "one event file and no results.json: {died:?}"
+    );
 
     let mut rerun = short_run(&logdir, "30");
     rerun.extend(["--activations", "relu", "--task-index", "0"].map(String::from));

@@ -128,10 +128,7 @@ mod tests {
             2,
             "logs".as_ref(),
         );
-        assert_eq!(
-            select(grid.clone(), 1, IndexSource::Flag).unwrap(),
-            grid[1]
-        );
+        assert_eq!(select(grid.clone(), 1, IndexSource::Flag).unwrap(), grid[1]);
         let err = select(grid, 2, IndexSource::Variable("JOB_COMPLETION_INDEX"))
             .unwrap_err()
             .to_string();

@@ -85,6 +85,44 @@ fn a_ten_task_array_on_a_one_node_slurm_makes_ten_runs_that_tensorboard_and_repo
     };
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().join("logs");
+
+    // Tasks that fail (no data where they look) fail the sweep, each one named.
+    let mut failing = Command::new(repo().join("scripts/slurm-sweep.sh"));
+    failing
+        .current_dir(tmp.path())
+        .args([
+            "--wait",
+            "--cpus-per-task",
+            "1",
+            "--output-dir",
+            "out",
+            "--train",
+        ])
+        .arg(env!("CARGO_BIN_EXE_train"))
+        .args(["--", "--activations", "relu,elu", "--data-dir"])
+        .arg(tmp.path().join("no-data"))
+        .arg("--logdir")
+        .arg(tmp.path().join("failing"));
+    for variable in INDEX_VARIABLES {
+        failing.env_remove(variable);
+    }
+    let out = failing.output().expect("run scripts/slurm-sweep.sh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let job = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    for (index, activation) in [(0, "relu"), (1, "elu")] {
+        assert!(
+            stderr.contains(&format!(
+                "task {index} (mnist {activation} seed 0): FAILED (exit 1:0), no results.json in "
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains(&format!("job {job}: 2 of 2 tasks failed")),
+        "{stderr}"
+    );
+
     let data = common::data_root();
     let mut sweep = Command::new(repo().join("scripts/slurm-sweep.sh"));
     sweep

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::builder::PossibleValue;
 use clap::{Parser, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::activation::{Activation, ActivationKind, DEFAULT_ELU_ALPHA, DEFAULT_LEAKY_SLOPE};
 use crate::config::RunConfig;
@@ -14,7 +13,9 @@ use crate::data::{self, Dataset, LoadedData};
 use crate::device::{self, DeviceChoice};
 use crate::error::StudyError;
 use crate::heap;
+use crate::progress::RunProgress;
 use crate::rundir;
+use crate::sweep::{self, Pick};
 use crate::train::{self, RunMetrics};
 
 /// An `--activations` value: `all`, or one of the five by its `study-spec` name.
@@ -126,6 +127,17 @@ pub struct Args {
     /// libtorch CPU threads [default: libtorch's choice, usually one per core].
     #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
     pub threads: Option<i32>,
+
+    /// Print the grid these flags make, one task a line (index, data set, activation, seed,
+    /// run directory), and exit; the line count is the job array's size.
+    #[arg(long, conflicts_with = "task_index")]
+    pub plan: bool,
+
+    /// Run only task N of the grid (see --plan), in <logdir>/<dataset>/<activation>-seed<N>;
+    /// a finished task is skipped, a died attempt moved to <logdir>.attempts [default:
+    /// $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX, else every task].
+    #[arg(long, value_name = "N")]
+    pub task_index: Option<u64>,
 }
 
 impl ActivationChoice {
@@ -186,9 +198,11 @@ pub struct RunOutcome {
     pub result: Result<RunMetrics, StudyError>,
 }
 
-/// Runs the study `args` describes. Messages go to `err`, the table to `out`; progress bars
-/// draw on the terminal's stderr (hidden when it is not a terminal). Returns every run's
-/// outcome; an error only when nothing could start (bad setting, data, device, log dir).
+/// Runs the study `args` describes: every run, or with a task index (flag or job array
+/// variable) one task of the grid, or with `--plan` only lists the grid on `out`. Messages go
+/// to `err`, the table to `out`; progress goes to stderr (see [`RunProgress`]). Returns every
+/// run's outcome (none for `--plan` and a finished task); an error only when nothing could
+/// start (bad setting, task index, data, device, log dir).
 pub fn run(
     args: &Args,
     out: &mut dyn Write,
@@ -199,6 +213,22 @@ pub fn run(
         Activation::new(*kind, args.leaky_slope, args.elu_alpha)
             .map_err(|e| StudyError::InvalidSetting(e.to_string()))?;
     }
+    let grid = sweep::grid(args.dataset, &kinds, args.seed, args.seeds, &args.logdir);
+    if args.plan {
+        let _ = sweep::write_plan(&grid, out);
+        return Ok(Vec::new());
+    }
+    let task = match sweep::pick(
+        grid,
+        args.task_index,
+        |name| std::env::var_os(name),
+        &args.logdir,
+        err,
+    )? {
+        Pick::Whole => None,
+        Pick::Finished => return Ok(Vec::new()),
+        Pick::Task(task) => Some(task),
+    };
     if let Some(threads) = args.threads {
         tch::set_num_threads(threads);
     }
@@ -216,7 +246,11 @@ pub fn run(
         "{} on {}: {} runs of {steps} steps ({} training / {} test images, {} threads); logs in {}",
         args.dataset,
         device::name(device),
-        kinds.len() as u64 * args.seeds,
+        if task.is_some() {
+            1
+        } else {
+            kinds.len() as u64 * args.seeds
+        },
         data.train.len(),
         data.test.len(),
         tch::get_num_threads(),
@@ -227,21 +261,25 @@ pub fn run(
     for kind in kinds {
         for k in 0..args.seeds {
             let seed = args.seed + k;
-            let name = if args.seeds > 1 {
-                study_spec::layout::seeded_run_name(kind, seed)
-            } else {
-                kind.to_string()
-            };
-            let run_dir = rundir::create_unique(&args.logdir.join(args.dataset.name()), &name)?;
-            let config = run_config(args, kind, seed, steps, device, &data, run_dir)?;
-            let progress = progress_bar(&config);
-            let result = train::train(&config, &data, &progress);
-            match &result {
-                Ok(m) => {
-                    progress.finish_with_message(format!("test accuracy {:.4}", m.test_accuracy))
+            let run_dir = match &task {
+                Some(task) if (task.activation, task.seed) == (kind, seed) => task.run_dir.clone(),
+                Some(_) => continue,
+                None => {
+                    let name = if args.seeds > 1 {
+                        study_spec::layout::seeded_run_name(kind, seed)
+                    } else {
+                        kind.to_string()
+                    };
+                    rundir::create_unique(&args.logdir.join(args.dataset.name()), &name)?
                 }
+            };
+            let config = run_config(args, kind, seed, steps, device, &data, run_dir)?;
+            let progress = RunProgress::new(&config);
+            let result = train::train(&config, &data, progress.bar());
+            match &result {
+                Ok(m) => progress.finish(format!("test accuracy {:.4}", m.test_accuracy)),
                 Err(e) => {
-                    progress.abandon_with_message("failed");
+                    progress.fail("failed".into());
                     let _ = writeln!(err, "error: run {} failed: {e}", config.run_dir.display());
                 }
             }
@@ -284,23 +322,6 @@ fn run_config(
         test_examples: data.test.len(),
         run_dir,
     })
-}
-
-fn progress_bar(config: &RunConfig) -> ProgressBar {
-    let bar = ProgressBar::new(config.steps as u64);
-    let style = ProgressStyle::with_template(
-        "{prefix:>18} [{bar:30}] step {pos}/{len} {msg} ({elapsed}, eta {eta})",
-    )
-    .map(|s| s.progress_chars("=> "))
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    let name = config
-        .run_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    bar.set_prefix(format!("{}/{name}", config.dataset));
-    bar
 }
 
 /// The final table: activation | test accuracy | final cross entropy | seconds.

@@ -177,4 +177,7 @@ pub enum StudyError {
     /// A setting is out of range.
     #[error("invalid setting: {0}")]
     InvalidSetting(String),
+    /// A sweep task could not be chosen or its run directory prepared.
+    #[error(transparent)]
+    Sweep(#[from] crate::sweep::SweepError),
 }

@@ -8,7 +8,8 @@
 //! [`summaries`] (with a [`WeightAverage`](ema::WeightAverage) where the tutorial evaluates
 //! one) into a directory from [`rundir`] on a device chosen by [`device`]; [`cli`] is the
 //! `train` command that plans the runs and prints the table, after [`heap`] tunes the allocator
-//! for the step loop.
+//! for the step loop; [`sweep`] numbers the runs as tasks of a job array, and [`progress`]
+//! shows each run on a terminal or in a job's output file.
 //!
 //! The study's names (activations, data sets, tags, hparams, run layout) come from
 //! `study-spec`, which the libtorch-free `study-report` (the `report` binary) shares.
@@ -25,6 +26,8 @@ pub mod heap;
 pub mod init;
 pub mod lrn;
 pub mod models;
+pub mod progress;
 pub mod rundir;
 pub mod summaries;
+pub mod sweep;
 pub mod train;

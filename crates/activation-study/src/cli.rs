@@ -11,10 +11,14 @@ use crate::activation::{Activation, ActivationKind, DEFAULT_ELU_ALPHA, DEFAULT_L
 use crate::config::RunConfig;
 use crate::data::{self, Dataset, LoadedData};
 use crate::device::{self, DeviceChoice};
-use crate::error::StudyError;
+use crate::error::{Causes, StudyError};
 use crate::heap;
+use crate::interrupt::StopRequest;
+use crate::limits::{self, Machine};
+use crate::results::RunResults;
+use crate::run_end::{RunEnd, RunStatus};
 use crate::rundir;
-use crate::train::{self, RunMetrics};
+use crate::train;
 
 /// `--activations` values: one of the five, or all of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -163,28 +167,35 @@ impl Args {
     }
 }
 
-/// A finished (or failed) run, for the final table.
-#[derive(Debug)]
-pub struct RunOutcome {
-    /// The run's configuration.
-    pub config: RunConfig,
-    /// Its metrics, or why it stopped.
-    pub result: Result<RunMetrics, StudyError>,
-}
-
-/// Runs the study `args` describes. Messages go to `err`, the table to `out`; progress bars
-/// draw on the terminal's stderr (hidden when it is not a terminal). Returns every run's
-/// outcome; an error only when nothing could start (bad setting, data, device, log dir).
+/// Runs the study `args` describes, without a way to stop it early; see [`run_until`].
 pub fn run(
     args: &Args,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<Vec<RunOutcome>, StudyError> {
-    let kinds = args.activation_kinds();
-    for kind in &kinds {
-        Activation::new(*kind, args.leaky_slope, args.elu_alpha)
-            .map_err(|e| StudyError::InvalidSetting(e.to_string()))?;
-    }
+) -> Result<Vec<RunResults>, StudyError> {
+    run_until(args, &StopRequest::new(), out, err)
+}
+
+/// Runs the study `args` describes until `stop` is asked for. Messages go to `err`, the table
+/// to `out`; progress bars draw on the terminal's stderr (hidden when it is not a terminal).
+/// Returns every run's results, whatever its end; an error only when nothing could start
+/// (bad setting, data, device). Every setting is checked before anything is created.
+/// A stop ends the current run after its step and skips the rest.
+pub fn run_until(
+    args: &Args,
+    stop: &StopRequest,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Vec<RunResults>, StudyError> {
+    let activations = args
+        .activation_kinds()
+        .into_iter()
+        .map(|kind| Activation::new(kind, args.leaky_slope, args.elu_alpha))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StudyError::InvalidSetting(e.to_string()))?;
+    let defaults = args.dataset.defaults();
+    let machine = Machine::this_one();
+    limits::check_settings(&settings(args, activations.len()), &machine)?;
     if let Some(threads) = args.threads {
         tch::set_num_threads(threads);
     }
@@ -195,81 +206,169 @@ pub fn run(
     if let Some(warning) = &data.warning {
         let _ = writeln!(err, "warning: {warning}");
     }
-    let defaults = args.dataset.defaults();
+    let (batch_size, warning) = limits::batch_size(
+        args.batch_size,
+        defaults.batch_size,
+        args.dataset,
+        data.train.len(),
+        &machine,
+    )?;
+    if let Some(warning) = warning {
+        let _ = writeln!(err, "warning: {warning}");
+    }
     let steps = args.steps.unwrap_or(defaults.steps);
     let _ = writeln!(
         err,
         "{} on {}: {} runs of {steps} steps ({} training / {} test images, {} threads); logs in {}",
         args.dataset,
         device::name(device),
-        kinds.len() as u64 * args.seeds,
+        activations.len() as u64 * args.seeds,
         data.train.len(),
         data.test.len(),
         tch::get_num_threads(),
         args.logdir.join(args.dataset.name()).display()
     );
 
+    let plan = RunPlan {
+        steps,
+        batch_size,
+        device,
+        data: &data,
+    };
     let mut outcomes = Vec::new();
-    for kind in kinds {
-        for k in 0..args.seeds {
-            let seed = args.seed + k;
-            let name = if args.seeds > 1 {
-                format!("{kind}-seed{seed}")
-            } else {
-                kind.to_string()
-            };
-            let run_dir = rundir::create_unique(&args.logdir.join(args.dataset.name()), &name)?;
-            let config = run_config(args, kind, seed, steps, device, &data, run_dir)?;
-            let progress = progress_bar(&config);
-            let result = train::train(&config, &data, &progress);
-            match &result {
-                Ok(m) => {
-                    progress.finish_with_message(format!("test accuracy {:.4}", m.test_accuracy))
-                }
-                Err(e) => {
-                    progress.abandon_with_message("failed");
-                    let _ = writeln!(err, "error: run {} failed: {e}", config.run_dir.display());
-                }
+    'grid: for activation in activations {
+        for seed in (0..args.seeds).map(|k| args.seed + k) {
+            if stop.requested().is_some() {
+                break 'grid;
             }
-            outcomes.push(RunOutcome { config, result });
+            let results = run_one(args, &plan, activation, seed, stop, err);
+            let interrupted = matches!(results.status.end, RunEnd::Interrupted { .. });
+            outcomes.push(results);
+            if interrupted {
+                break 'grid;
+            }
         }
     }
     let _ = write!(out, "{}", table(&outcomes));
+    if let Some(signal) = stop.requested() {
+        let _ = writeln!(
+            err,
+            "stopped by {}: the remaining runs were skipped; logs in {}",
+            signal.name(),
+            args.logdir.join(args.dataset.name()).display()
+        );
+    }
     Ok(outcomes)
+}
+
+/// The numeric settings of `args` with the data set's defaults, for [`limits::check_settings`].
+fn settings(args: &Args, activations: usize) -> limits::Settings {
+    let defaults = args.dataset.defaults();
+    limits::Settings {
+        steps: args.steps.unwrap_or(defaults.steps),
+        eval_every: args.eval_every.unwrap_or(defaults.eval_every),
+        hist_every: args.hist_every,
+        log_every: args.log_every,
+        lr: args.lr.unwrap_or(defaults.lr),
+        threads: args.threads,
+        seed: args.seed,
+        seeds: args.seeds,
+        activations,
+    }
+}
+
+/// What every run of a study shares once the settings are checked and the data loaded.
+struct RunPlan<'a> {
+    steps: i64,
+    batch_size: i64,
+    device: tch::Device,
+    data: &'a LoadedData,
+}
+
+/// Creates one run's directory and trains it, reporting an unsuccessful end on `err`; a run
+/// that cannot even start is a failed run, so the grid goes on.
+fn run_one(
+    args: &Args,
+    plan: &RunPlan<'_>,
+    activation: Activation,
+    seed: u64,
+    stop: &StopRequest,
+    err: &mut dyn Write,
+) -> RunResults {
+    let kind = activation.kind();
+    let name = if args.seeds > 1 {
+        format!("{kind}-seed{seed}")
+    } else {
+        kind.to_string()
+    };
+    let parent = args.logdir.join(args.dataset.name());
+    let results = match rundir::create_unique(&parent, &name) {
+        Ok(run_dir) => {
+            let config = run_config(args, activation, seed, plan, run_dir);
+            let progress = progress_bar(&config);
+            let results = train::train(&config, plan.data, &progress, stop);
+            match (&results.status.end, &results.metrics) {
+                (RunEnd::Finished, Some(m)) => {
+                    progress.finish_with_message(format!("test accuracy {:.4}", m.test_accuracy))
+                }
+                (end, _) => progress.abandon_with_message(end.label()),
+            }
+            results
+        }
+        Err(e) => {
+            let config = run_config(args, activation, seed, plan, parent.join(&name));
+            let end = RunEnd::Failed {
+                error: Causes(&e).to_string(),
+            };
+            RunResults {
+                status: RunStatus::new(end, 0, kind.name(), config.lr),
+                config,
+                metrics: None,
+            }
+        }
+    };
+    let dir = results.config.run_dir.display();
+    match &results.status.end {
+        RunEnd::Finished => {}
+        RunEnd::Interrupted { .. } => {
+            let _ = writeln!(err, "{dir}: {}; its logs are there", results.status.reason);
+        }
+        _ => {
+            let _ = writeln!(err, "error: run {dir}: {}", results.status.reason);
+        }
+    }
+    results
 }
 
 fn run_config(
     args: &Args,
-    kind: ActivationKind,
+    activation: Activation,
     seed: u64,
-    steps: i64,
-    device: tch::Device,
-    data: &LoadedData,
+    plan: &RunPlan<'_>,
     run_dir: PathBuf,
-) -> Result<RunConfig, StudyError> {
+) -> RunConfig {
     let defaults = args.dataset.defaults();
-    Ok(RunConfig {
+    RunConfig {
         dataset: args.dataset,
-        activation: Activation::new(kind, args.leaky_slope, args.elu_alpha)
-            .map_err(|e| StudyError::InvalidSetting(e.to_string()))?,
+        activation,
         leaky_slope: args.leaky_slope,
         elu_alpha: args.elu_alpha,
-        steps,
-        batch_size: args.batch_size.unwrap_or(defaults.batch_size),
+        steps: plan.steps,
+        batch_size: plan.batch_size,
         lr: args.lr.unwrap_or(defaults.lr),
         optimizer: defaults.optimizer,
         seed,
-        device: device::name(device),
+        device: device::name(plan.device),
         threads: tch::get_num_threads(),
         eval_every: args.eval_every.unwrap_or(defaults.eval_every),
         hist_every: args.hist_every,
         log_every: args.log_every,
         ema_decay: defaults.ema_decay,
-        data: data.source.clone(),
-        train_examples: data.train.len(),
-        test_examples: data.test.len(),
+        data: plan.data.source.clone(),
+        train_examples: plan.data.train.len(),
+        test_examples: plan.data.test.len(),
         run_dir,
-    })
+    }
 }
 
 fn progress_bar(config: &RunConfig) -> ProgressBar {
@@ -289,23 +388,16 @@ fn progress_bar(config: &RunConfig) -> ProgressBar {
     bar
 }
 
-/// The final table: activation | test accuracy | final cross entropy | seconds.
-pub fn table(outcomes: &[RunOutcome]) -> String {
+/// The final table: run | activation | status | test accuracy | final cross entropy | seconds.
+pub fn table(outcomes: &[RunResults]) -> String {
     let mut s = String::new();
-    let header = [
-        "run",
-        "activation",
-        "test accuracy",
-        "final cross entropy",
-        "seconds",
-    ];
     s.push_str(&format!(
-        "{:<24} | {:<10} | {:>13} | {:>19} | {:>7}\n",
-        header[0], header[1], header[2], header[3], header[4]
+        "{:<24} | {:<10} | {:<11} | {:>13} | {:>19} | {:>7}\n",
+        "run", "activation", "status", "test accuracy", "final cross entropy", "seconds"
     ));
     s.push_str(&format!(
-        "{:-<24}-|-{:-<10}-|-{:->13}-|-{:->19}-|-{:->7}\n",
-        "", "", "", "", ""
+        "{:-<24}-|-{:-<10}-|-{:-<11}-|-{:->13}-|-{:->19}-|-{:->7}\n",
+        "", "", "", "", "", ""
     ));
     for o in outcomes {
         let run = o
@@ -315,14 +407,15 @@ pub fn table(outcomes: &[RunOutcome]) -> String {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let kind = o.config.activation_kind().name();
-        match &o.result {
-            Ok(m) => s.push_str(&format!(
-                "{run:<24} | {kind:<10} | {:>13.4} | {:>19.4} | {:>7.1}\n",
+        let status = o.status.end.label();
+        match &o.metrics {
+            Some(m) => s.push_str(&format!(
+                "{run:<24} | {kind:<10} | {status:<11} | {:>13.4} | {:>19.4} | {:>7.1}\n",
                 m.test_accuracy, m.final_cross_entropy, m.seconds
             )),
-            Err(_) => s.push_str(&format!(
-                "{run:<24} | {kind:<10} | {:>13} | {:>19} | {:>7}\n",
-                "failed", "-", "-"
+            None => s.push_str(&format!(
+                "{run:<24} | {kind:<10} | {status:<11} | {:>13} | {:>19} | {:>7}\n",
+                "-", "-", "-"
             )),
         }
     }

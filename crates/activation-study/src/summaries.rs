@@ -11,6 +11,7 @@ use crate::activation::Activation;
 use crate::config::RunConfig;
 use crate::error::StudyError;
 use crate::models::StudyNet;
+use crate::run_end::RunEnd;
 
 /// Mean cross entropy of the training batch.
 pub const CROSS_ENTROPY: &str = "cross_entropy";
@@ -327,8 +328,10 @@ impl RunLog {
         })
     }
 
-    /// Flushes and closes the event file, reporting any error of the writer thread.
-    pub fn close(self) -> Result<(), StudyError> {
+    /// Flushes and closes the event file after a run that ended as `end`, reporting any error
+    /// of the writer thread.
+    pub fn close(self, end: &RunEnd) -> Result<(), StudyError> {
+        let _ = end;
         let run_dir = self.run_dir;
         self.writer
             .close()

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use tensorboard_logger::SessionStatus;
 
 /// The signal that asked `train` to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +81,18 @@ impl RunEnd {
     /// Whether the run counts as a success.
     pub fn is_success(&self) -> bool {
         matches!(self, RunEnd::Finished)
+    }
+
+    /// The HParams session status TensorBoard shows for the run: success only for a run
+    /// that finished, unknown for one that was stopped, failure for the rest.
+    pub fn session_status(&self) -> SessionStatus {
+        match self {
+            RunEnd::Finished => SessionStatus::Success,
+            RunEnd::Interrupted { .. } => SessionStatus::Unknown,
+            RunEnd::NoBetterThanChance { .. } | RunEnd::Diverged { .. } | RunEnd::Failed { .. } => {
+                SessionStatus::Failure
+            }
+        }
     }
 
     /// A short word or two for the final table.

@@ -328,13 +328,12 @@ impl RunLog {
         })
     }
 
-    /// Flushes and closes the event file after a run that ended as `end`, reporting any error
-    /// of the writer thread.
+    /// Flushes and closes the event file after a run that ended as `end`, recording the end
+    /// as the HParams session status; reports any error of the writer thread.
     pub fn close(self, end: &RunEnd) -> Result<(), StudyError> {
-        let _ = end;
         let run_dir = self.run_dir;
         self.writer
-            .close()
+            .close_with_status(end.session_status())
             .map_err(|source| StudyError::Log { run_dir, source })
     }
 }

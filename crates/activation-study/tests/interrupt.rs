@@ -120,6 +120,11 @@ fn stop_a_long_run(signal: &str, expected: StopSignal) {
         .map(|e| e.step)
         .collect();
     assert_eq!(steps, (1..=last_step).collect::<Vec<_>>());
+    // TensorBoard's HParams dashboard shows the run as neither a success nor a failure.
+    assert_eq!(
+        common::tensorboard_end(&run_dir)["status"],
+        "STATUS_UNKNOWN"
+    );
 }
 
 #[test]

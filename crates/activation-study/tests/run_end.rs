@@ -11,40 +11,6 @@ use activation_study::cli;
 use activation_study::results::{RESULTS_FILE, RunResults};
 use activation_study::run_end::RunEnd;
 
-/// Prints, as JSON, the HParams session end status TensorBoard's own reader finds in a run
-/// directory (null when there is none) and the steps of its `cross_entropy` scalars.
-const READ_END: &str = r#"
-import json, sys
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
-ea = EventAccumulator(sys.argv[1], size_guidance={"scalars": 0, "tensors": 0})
-ea.Reload()
-status = None
-for tag, content in ea.PluginTagToContent("hparams").items():
-    data = plugin_data_pb2.HParamsPluginData.FromString(content)
-    if data.HasField("session_end_info"):
-        status = api_pb2.Status.Name(data.session_end_info.status)
-scalars = ea.Tags()["scalars"]
-steps = [s.step for s in ea.Scalars("cross_entropy")] if "cross_entropy" in scalars else []
-print(json.dumps({"status": status, "steps": steps}))
-"#;
-
-/// The session end status and the logged steps of a run directory, as TensorBoard reads them.
-fn tensorboard_end(run_dir: &Path) -> serde_json::Value {
-    let out = Command::new(common::python())
-        .arg("-c")
-        .arg(READ_END)
-        .arg(run_dir)
-        .output()
-        .expect("run the venv's python");
-    assert!(
-        out.status.success(),
-        "TensorBoard read-back failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("read-back prints JSON")
-}
-
 fn saved(run_dir: &Path) -> RunResults {
     let file = std::fs::read(run_dir.join(RESULTS_FILE)).expect("results.json written");
     serde_json::from_slice(&file).expect("results.json parses")
@@ -118,7 +84,7 @@ fn a_diverging_run_stops_at_its_first_bad_step_and_is_no_success_anywhere() {
     );
     assert_eq!(&saved(&run_dir), outcome);
 
-    let tb = tensorboard_end(&run_dir);
+    let tb = common::tensorboard_end(&run_dir);
     assert_eq!(tb["steps"], serde_json::json!([1]), "{tb}");
     assert_eq!(tb["status"], "STATUS_FAILURE", "{tb}");
 }
@@ -178,7 +144,10 @@ fn a_run_that_learns_nothing_ends_as_no_better_than_chance() {
     assert!(table.contains("| at chance"), "{table}");
     let run_dir = logdir.join("mnist/sigmoid");
     assert_eq!(saved(&run_dir).status, outcome.status);
-    assert_eq!(tensorboard_end(&run_dir)["status"], "STATUS_FAILURE");
+    assert_eq!(
+        common::tensorboard_end(&run_dir)["status"],
+        "STATUS_FAILURE"
+    );
 }
 
 /// Mounts a tmpfs of `options` at `dir`; `None`, with the reason printed, where this process

@@ -1,4 +1,8 @@
 //! The errors this crate returns.
+//!
+//! One policy throughout: each message names what failed, where, the cause and, where
+//! there is one, the fix. The cause is part of the message, so no error also returns it
+//! from [`source`](std::error::Error::source), which would print it twice in a chain.
 
 use std::io;
 use std::path::PathBuf;
@@ -6,6 +10,7 @@ use std::sync::Arc;
 
 use crate::record::RecordError;
 use crate::summary::histogram::HistogramError;
+use crate::summary::hparams::HParamError;
 use crate::summary::image::ImageError;
 use crate::tag::TagError;
 
@@ -16,31 +21,28 @@ use crate::tag::TagError;
 #[non_exhaustive]
 pub enum Error {
     /// The log directory could not be created.
-    #[error("cannot create log directory {}: {source}; choose a writable directory", path.display())]
+    #[error("cannot create log directory {}: {cause}; choose a writable directory", path.display())]
     CreateLogDir {
         /// The directory.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     /// A new event file could not be created in the log directory.
-    #[error("cannot create event file {}: {source}; check that the log directory is writable", path.display())]
+    #[error("cannot create event file {}: {cause}; check that the log directory is writable", path.display())]
     CreateEventFile {
         /// The file.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     /// The background writer thread could not be started.
-    #[error("cannot start the writer thread for {}: {source}", path.display())]
+    #[error("cannot start the writer thread for {}: {cause}", path.display())]
     SpawnWriter {
         /// The event file it would have written.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     /// A tag does not follow the [tag policy](crate::tag).
     #[error(
@@ -66,71 +68,45 @@ pub enum Error {
     },
     /// Histogram data could not be made from the values given, or hand-made data is
     /// inconsistent.
-    #[error("histogram {tag:?}: {source}")]
-    InvalidHistogram {
-        /// The tag.
-        tag: String,
+    #[error("{}{cause}", about("histogram", tag))]
+    Histogram {
+        /// The tag, when the data was given for one (`None` from a conversion with `?`).
+        tag: Option<String>,
         /// What is wrong.
-        #[source]
-        source: HistogramError,
+        cause: HistogramError,
     },
-    /// Images given to `add_images` cannot form a grid.
-    #[error("image {tag:?}: {source}")]
-    InvalidImage {
-        /// The tag.
-        tag: String,
+    /// An image could not be made, or images given to `add_images` cannot form a grid.
+    #[error("{}{cause}", about("image", tag))]
+    Image {
+        /// The tag, when the image was given for one (`None` from a conversion with `?`).
+        tag: Option<String>,
         /// What is wrong.
-        #[source]
-        source: ImageError,
+        cause: ImageError,
     },
     /// The writer thread could not encode an image as PNG; that image was not written.
-    #[error("image {tag:?} at step {step} was not written: {source}")]
+    #[error("image {tag:?} at step {step} was not written: {cause}")]
     EncodeImage {
         /// The tag.
         tag: String,
         /// The step.
         step: i64,
         /// The encoder's error.
-        #[source]
-        source: Arc<ImageError>,
+        cause: Arc<ImageError>,
     },
-    /// Histogram data could not be made (from [`HistogramInput`](crate::HistogramInput)
-    /// or [`HistogramData`](crate::HistogramData) used directly).
+    /// Hyperparameters given to `add_hparams` were rejected.
     #[error(transparent)]
-    Histogram(#[from] HistogramError),
-    /// An image could not be made (from an [`Image`](crate::Image) constructor).
-    #[error(transparent)]
-    Image(#[from] ImageError),
-    /// An hparam name appears twice in one `add_hparams` call.
-    #[error("hparam {name:?} is given twice")]
-    DuplicateHParam {
-        /// The name.
-        name: String,
-    },
-    /// An hparam name is empty.
-    #[error("an hparam name must not be empty")]
-    EmptyHParamName,
-    /// A numeric hparam is NaN or infinite, which TensorBoard's HParams dashboard cannot
-    /// compare.
-    #[error("hparam {name:?} is {value}; numeric hparams must be finite")]
-    NonFiniteHParam {
-        /// The name.
-        name: String,
-        /// The value.
-        value: f64,
-    },
+    HParams(#[from] HParamError),
     /// Writing the event file failed on the writer thread. The writer stops: this and
     /// every later call report the failure, and events given after it are not written.
     #[error(
-        "writing event file {} failed: {source}; events given after this point were not written",
+        "writing event file {} failed: {cause}; events given after this point were not written",
         path.display()
     )]
     Write {
         /// The event file.
         path: PathBuf,
         /// The I/O error.
-        #[source]
-        source: Arc<io::Error>,
+        cause: Arc<io::Error>,
     },
     /// The event file was deleted or replaced (for example its directory was removed)
     /// while the writer was running, so TensorBoard can no longer see what is written.
@@ -150,41 +126,114 @@ pub enum Error {
         path: PathBuf,
     },
     /// An event file could not be opened for reading.
-    #[error("cannot open event file {}: {source}", path.display())]
+    #[error("cannot open event file {}: {cause}", path.display())]
     OpenEventFile {
         /// The file.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     /// A run directory could not be listed.
-    #[error("cannot list run directory {}: {source}", path.display())]
+    #[error("cannot list run directory {}: {cause}", path.display())]
     ReadRunDir {
         /// The directory.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     /// A record of an event file is corrupt or could not be read.
-    #[error("event file {}: {source}", path.display())]
+    #[error("event file {}: {cause}", path.display())]
     Record {
         /// The file.
         path: PathBuf,
         /// What is wrong with the record.
-        #[source]
-        source: RecordError,
+        cause: RecordError,
     },
     /// A record holds bytes that are not an `Event` message.
-    #[error("event file {}: record at byte {offset} is not an Event: {source}", path.display())]
+    #[error("event file {}: record at byte {offset} is not an Event: {cause}", path.display())]
     DecodeEvent {
         /// The file.
         path: PathBuf,
         /// Offset of the record.
         offset: u64,
         /// The decoder's message.
-        #[source]
-        source: prost::DecodeError,
+        cause: prost::DecodeError,
     },
+    /// A log directory could not be read.
+    #[error("cannot read log directory {}: {cause}; give an existing, readable directory", path.display())]
+    ReadLogDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        cause: io::Error,
+    },
+    /// The log directory given is a file, not a directory.
+    #[error("log directory {} is not a directory; give the directory that holds the runs", path.display())]
+    LogDirNotADirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+}
+
+/// `"<kind> <tag>: "` when there is a tag.
+fn about(kind: &str, tag: &Option<String>) -> String {
+    tag.as_ref()
+        .map_or_else(String::new, |tag| format!("{kind} {tag:?}: "))
+}
+
+impl From<HistogramError> for Error {
+    fn from(cause: HistogramError) -> Self {
+        Self::Histogram { tag: None, cause }
+    }
+}
+
+impl From<ImageError> for Error {
+    fn from(cause: ImageError) -> Self {
+        Self::Image { tag: None, cause }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn the_cause_is_in_the_message_and_not_also_a_source() {
+        let errors = [
+            Error::Write {
+                path: "run/events".into(),
+                cause: Arc::new(io::Error::other("disk full")),
+            },
+            Error::from(HistogramError::Empty),
+            Error::Histogram {
+                tag: Some("w".into()),
+                cause: HistogramError::Empty,
+            },
+            Error::from(HParamError::EmptyName),
+            Error::Record {
+                path: "f".into(),
+                cause: RecordError::TooLong {
+                    offset: 0,
+                    len: u64::MAX,
+                },
+            },
+        ];
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "writing event file run/events failed: disk full; \
+                 events given after this point were not written",
+                "histogram input is empty: there are no values to bucket",
+                "histogram \"w\": histogram input is empty: there are no values to bucket",
+                "an hparam name must not be empty",
+                "event file f: record at byte 0 declares a length of 18446744073709551615 bytes, \
+                 more than the \
+                 18446744073709551599 bytes a file can hold after the record's 16 bytes of \
+                 framing; the file is corrupt",
+            ]
+        );
+        assert!(errors.iter().all(|e| e.source().is_none()));
+    }
 }

@@ -148,7 +148,7 @@ pub fn create(dir: &Path) -> Result<(File, PathBuf), Error> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < MAX_ATTEMPTS => {
                 attempts += 1;
             }
-            Err(source) => return Err(Error::CreateEventFile { path, source }),
+            Err(cause) => return Err(Error::CreateEventFile { path, cause }),
         }
     }
 }

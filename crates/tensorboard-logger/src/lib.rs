@@ -19,7 +19,7 @@
 //! - [`event_file`]: event file naming, creation and the `file_version` header;
 //! - [`summary`]: the summary values of each kind of data;
 //! - [`writer`]: [`SummaryWriter`], writing from a background thread;
-//! - [`reader`]: reading event files and run directories back.
+//! - [`reader`]: reading event files, runs and log directories back as typed values.
 //!
 //! With the `tch` feature, histograms and images are also made from `tch::Tensor`s.
 //!
@@ -32,11 +32,14 @@
 //! - **Non-finite histogram values** are left out of the histogram and counted in the
 //!   scalar `<tag>/non_finite`, from the first step that has any.
 //! - **hparams** go into the run itself with their types, and `close` records the end
-//!   status ([`summary::hparams`]).
+//!   status ([`summary::hparams`]): `close` a success, `close_with_status` any
+//!   [`SessionStatus`], a writer dropped without `close` a failure during a panic and an
+//!   unknown end otherwise.
 //! - **Delivery**: calls queue to a writer thread (bounded; a full queue makes the caller
 //!   wait), which flushes at least every 2 s by default. `flush` waits until everything
 //!   given is in the file; `close` and `Drop` flush too. A write error (full disk, run
-//!   directory removed) is returned by the next call, `flush` or `close`.
+//!   directory removed) is returned by the next call, `flush` or `close`; one that only
+//!   `Drop` meets goes to the `log` crate as a warning. The library prints nothing.
 #![warn(missing_docs)]
 
 pub mod crc;
@@ -51,6 +54,6 @@ pub mod writer;
 
 pub use error::Error;
 pub use summary::histogram::{HistogramData, HistogramInput};
-pub use summary::hparams::HParamValue;
+pub use summary::hparams::{HParamValue, SessionStatus};
 pub use summary::image::{Image, Layout};
 pub use writer::{SummaryWriter, SummaryWriterBuilder, WithWallTime};

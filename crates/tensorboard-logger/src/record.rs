@@ -78,13 +78,12 @@ impl<W: Write> RecordWriter<W> {
 #[non_exhaustive]
 pub enum RecordError {
     /// The underlying reader failed.
-    #[error("I/O error at byte {offset}: {source}")]
+    #[error("I/O error at byte {offset}: {cause}")]
     Io {
         /// Offset of the record being read.
         offset: u64,
         /// The reader's error.
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     /// The input ends inside a record: a writer is still writing it, or was killed while
     /// writing it.
@@ -112,6 +111,20 @@ pub enum RecordError {
         /// The CRC of the length bytes.
         computed: u32,
     },
+    /// The length passed its checksum but is too large to be real: the record would end
+    /// past the largest offset a file can have. A corrupt or hostile file, not a
+    /// truncated one.
+    #[error(
+        "record at byte {offset} declares a length of {len} bytes, more than the {} bytes a file can hold after the record's {} bytes of framing; the file is corrupt",
+        u64::MAX.saturating_sub(*offset).saturating_sub(FRAMING_LEN),
+        FRAMING_LEN
+    )]
+    TooLong {
+        /// Offset of the record.
+        offset: u64,
+        /// The declared payload length.
+        len: u64,
+    },
     /// The payload's checksum is wrong.
     #[error(
         "corrupt record payload at byte {offset} ({len} bytes): stored CRC {stored:#010x}, computed {computed:#010x}"
@@ -127,6 +140,22 @@ pub enum RecordError {
         computed: u32,
     },
 }
+
+impl RecordError {
+    /// Offset of the first byte of the record concerned.
+    pub fn offset(&self) -> u64 {
+        match self {
+            Self::Io { offset, .. }
+            | Self::Truncated { offset, .. }
+            | Self::LengthCrc { offset, .. }
+            | Self::TooLong { offset, .. }
+            | Self::DataCrc { offset, .. } => *offset,
+        }
+    }
+}
+
+/// Bytes of framing around a payload.
+const FRAMING_LEN: u64 = (HEADER_LEN + FOOTER_LEN) as u64;
 
 /// Reads TFRecords from any [`Read`], checking both CRCs.
 ///
@@ -160,9 +189,9 @@ impl<R: Read> RecordReader<R> {
     pub fn read_record(&mut self) -> Result<Option<&[u8]>, RecordError> {
         let start = self.offset;
         let mut header = [0u8; HEADER_LEN];
-        let got = read_full(&mut self.inner, &mut header).map_err(|source| RecordError::Io {
+        let got = read_full(&mut self.inner, &mut header).map_err(|cause| RecordError::Io {
             offset: start,
-            source,
+            cause,
         })?;
         if got == 0 {
             return Ok(None);
@@ -185,7 +214,12 @@ impl<R: Read> RecordReader<R> {
             });
         }
         let len = u64::from_le_bytes(len_bytes.try_into().expect("8 bytes"));
-        let needed = HEADER_LEN as u64 + len + FOOTER_LEN as u64;
+        // The length comes from the file: a record must still end at an offset a file
+        // can have, or the sums below would overflow.
+        let needed = len
+            .checked_add(FRAMING_LEN)
+            .filter(|needed| start.checked_add(*needed).is_some())
+            .ok_or(RecordError::TooLong { offset: start, len })?;
 
         // The length passed its CRC but may still be huge; `take` grows the buffer with
         // the bytes actually present instead of allocating `len` up front.
@@ -193,15 +227,15 @@ impl<R: Read> RecordReader<R> {
         let got_data = (&mut self.inner)
             .take(len)
             .read_to_end(&mut self.buf)
-            .map_err(|source| RecordError::Io {
+            .map_err(|cause| RecordError::Io {
                 offset: start,
-                source,
+                cause,
             })? as u64;
         let mut footer = [0u8; FOOTER_LEN];
         let got_footer = if got_data == len {
-            read_full(&mut self.inner, &mut footer).map_err(|source| RecordError::Io {
+            read_full(&mut self.inner, &mut footer).map_err(|cause| RecordError::Io {
                 offset: start,
-                source,
+                cause,
             })?
         } else {
             0
@@ -378,6 +412,47 @@ mod tests {
         assert!(matches!(
             error,
             Some(RecordError::Truncated { available: 17, .. })
+        ));
+    }
+
+    /// A header declaring `len` bytes, with a correct length CRC.
+    fn header(len: u64) -> Vec<u8> {
+        let len = len.to_le_bytes();
+        let mut bytes = len.to_vec();
+        bytes.extend_from_slice(&masked_crc32c(&len).to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn a_length_that_overflows_the_offset_is_too_long_not_a_panic() {
+        for len in [u64::MAX, u64::MAX - 15, u64::MAX - 16 - 21 + 1] {
+            let mut bytes = framed(&[b"first"]);
+            bytes.extend(header(len));
+            bytes.extend_from_slice(b"data");
+            let (records, error) = read_all(&bytes);
+            assert_eq!(records, [b"first".to_vec()]);
+            let error = error.expect("an error");
+            assert!(
+                matches!(error, RecordError::TooLong { offset: 21, len: l } if l == len),
+                "{error:?}"
+            );
+            assert_eq!(error.offset(), 21);
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "record at byte 21 declares a length of {len} bytes, more than the {} \
+                     bytes a file can hold after the record's 16 bytes of framing; the file is \
+                     corrupt",
+                    u64::MAX - 21 - 16
+                )
+            );
+        }
+        // The largest length that still fits is only truncated.
+        let mut bytes = framed(&[b"first"]);
+        bytes.extend(header(u64::MAX - 16 - 21));
+        assert!(matches!(
+            read_all(&bytes).1,
+            Some(RecordError::Truncated { offset: 21, .. })
         ));
     }
 

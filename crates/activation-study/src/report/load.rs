@@ -112,11 +112,11 @@ fn read_file(path: &Path, run: &str, data: &mut RunData, warn: &mut dyn FnMut(Wa
 /// The reader's message without the file name, which the warning already gives.
 fn cause(error: &ReadError) -> String {
     match error {
-        ReadError::Record { source, .. } => source.to_string(),
-        ReadError::DecodeEvent { offset, source, .. } => {
-            format!("record at byte {offset} is not an Event: {source}")
+        ReadError::Record { cause, .. } => cause.to_string(),
+        ReadError::DecodeEvent { offset, cause, .. } => {
+            format!("record at byte {offset} is not an Event: {cause}")
         }
-        ReadError::OpenEventFile { source, .. } => source.to_string(),
+        ReadError::OpenEventFile { cause, .. } => cause.to_string(),
         other => other.to_string(),
     }
 }

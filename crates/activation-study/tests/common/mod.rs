@@ -1,6 +1,6 @@
 //! Shared helpers of the integration tests: where the real data and the real TensorBoard are.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 /// libtorch's random generator is process-wide: tests of one file that train at the same time
@@ -79,4 +79,39 @@ pub fn run_config(run_dir: PathBuf) -> activation_study::config::RunConfig {
         test_examples: 10_000,
         run_dir,
     }
+}
+
+/// Prints, as JSON, the HParams session end status TensorBoard's own reader finds in a run
+/// directory (null when there is none) and the steps of its `cross_entropy` scalars.
+const READ_END: &str = r#"
+import json, sys
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+ea = EventAccumulator(sys.argv[1], size_guidance={"scalars": 0, "tensors": 0})
+ea.Reload()
+status = None
+for tag, content in ea.PluginTagToContent("hparams").items():
+    data = plugin_data_pb2.HParamsPluginData.FromString(content)
+    if data.HasField("session_end_info"):
+        status = api_pb2.Status.Name(data.session_end_info.status)
+scalars = ea.Tags()["scalars"]
+steps = [s.step for s in ea.Scalars("cross_entropy")] if "cross_entropy" in scalars else []
+print(json.dumps({"status": status, "steps": steps}))
+"#;
+
+/// The session end status and the logged steps of a run directory, as TensorBoard reads them.
+#[allow(dead_code, reason = "not every test binary uses every helper")]
+pub fn tensorboard_end(run_dir: &Path) -> serde_json::Value {
+    let out = std::process::Command::new(python())
+        .arg("-c")
+        .arg(READ_END)
+        .arg(run_dir)
+        .output()
+        .expect("run the venv's python");
+    assert!(
+        out.status.success(),
+        "TensorBoard read-back failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("read-back prints JSON")
 }

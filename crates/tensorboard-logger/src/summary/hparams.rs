@@ -6,14 +6,13 @@
 //!   other runs are never filtered out) and the metrics, which are scalar tags of the
 //!   run (TensorBoard reads each metric's last value);
 //! - `_hparams_/session_start_info`: the values, typed (bool, string, number);
-//! - `_hparams_/session_end_info`: the status when the writer closes.
+//! - `_hparams_/session_end_info`: the [`SessionStatus`] when the writer closes.
 //!
 //! TensorBoard takes the experiment description from one run of the log directory, so
 //! give every run of one study the same hparam names and metrics.
 
 use prost::Message;
 
-use crate::error::Error;
 use crate::proto::google::protobuf::{self, value::Kind};
 use crate::proto::tensorboard::hparams::{
     DataType as HParamType, Experiment, HParamInfo, HParamsPluginData, MetricInfo, MetricName,
@@ -99,23 +98,83 @@ impl HParamValue {
     }
 }
 
+/// How a run (an hparams "session") ended, as the HParams dashboard shows it: the
+/// hparams plugin's `Status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionStatus {
+    /// Unknown, e.g. the run was interrupted before it could say.
+    Unknown,
+    /// The run finished.
+    Success,
+    /// The run failed, e.g. it diverged or panicked.
+    Failure,
+    /// The run is still going.
+    Running,
+}
+
+impl SessionStatus {
+    fn to_proto(self) -> Status {
+        match self {
+            Self::Unknown => Status::Unknown,
+            Self::Success => Status::Success,
+            Self::Failure => Status::Failure,
+            Self::Running => Status::Running,
+        }
+    }
+
+    /// The status of a stored `Status` number; numbers this crate does not know read as
+    /// [`Unknown`](Self::Unknown).
+    pub(crate) fn from_proto(value: i32) -> Self {
+        match Status::try_from(value) {
+            Ok(Status::Success) => Self::Success,
+            Ok(Status::Failure) => Self::Failure,
+            Ok(Status::Running) => Self::Running,
+            Ok(Status::Unknown) | Err(_) => Self::Unknown,
+        }
+    }
+}
+
+/// Why hparams were rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HParamError {
+    /// An hparam name appears twice in one call.
+    #[error("hparam {name:?} is given twice; give each hparam once")]
+    Duplicate {
+        /// The name.
+        name: String,
+    },
+    /// An hparam name is empty.
+    #[error("an hparam name must not be empty")]
+    EmptyName,
+    /// A numeric hparam is NaN or infinite, which TensorBoard's HParams dashboard cannot
+    /// compare.
+    #[error("hparam {name:?} is {value}; numeric hparams must be finite")]
+    NonFinite {
+        /// The name.
+        name: String,
+        /// The value.
+        value: f64,
+    },
+}
+
 /// Checks what TensorBoard needs of hparams: non-empty, distinct names and finite
 /// numbers.
-pub fn validate<S: AsRef<str>>(hparams: &[(S, HParamValue)]) -> Result<(), Error> {
+pub fn validate<S: AsRef<str>>(hparams: &[(S, HParamValue)]) -> Result<(), HParamError> {
     for (i, (name, value)) in hparams.iter().enumerate() {
         let name = name.as_ref();
         if name.is_empty() {
-            return Err(Error::EmptyHParamName);
+            return Err(HParamError::EmptyName);
         }
         if hparams[..i].iter().any(|(other, _)| other.as_ref() == name) {
-            return Err(Error::DuplicateHParam {
+            return Err(HParamError::Duplicate {
                 name: name.to_owned(),
             });
         }
         if let HParamValue::Number(n) = value
             && !n.is_finite()
         {
-            return Err(Error::NonFiniteHParam {
+            return Err(HParamError::NonFinite {
                 name: name.to_owned(),
                 value: *n,
             });
@@ -172,9 +231,9 @@ pub fn session_start_value<S: AsRef<str>>(
 }
 
 /// How this run ended.
-pub fn session_end_value(status: Status, end_time_secs: f64) -> Value {
+pub fn session_end_value(status: SessionStatus, end_time_secs: f64) -> Value {
     let end = SessionEndInfo {
-        status: status.into(),
+        status: status.to_proto().into(),
         end_time_secs,
     };
     plugin_value(SESSION_END_INFO_TAG, Data::SessionEndInfo(end))
@@ -220,7 +279,7 @@ mod tests {
         let dup = [("lr", HParamValue::from(0.1)), ("lr", 0.2.into())];
         assert_eq!(
             validate(&dup).unwrap_err().to_string(),
-            "hparam \"lr\" is given twice"
+            "hparam \"lr\" is given twice; give each hparam once"
         );
         let nan = [("lr", HParamValue::from(f64::NAN))];
         assert_eq!(

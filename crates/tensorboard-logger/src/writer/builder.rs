@@ -82,9 +82,9 @@ impl SummaryWriterBuilder {
         if self.queue_capacity == 0 {
             return Err(Error::ZeroQueueCapacity);
         }
-        std::fs::create_dir_all(&self.log_dir).map_err(|source| Error::CreateLogDir {
+        std::fs::create_dir_all(&self.log_dir).map_err(|cause| Error::CreateLogDir {
             path: self.log_dir.clone(),
-            source,
+            cause,
         })?;
         let (file, path) = event_file::create(&self.log_dir)?;
         let settings = Settings {
@@ -111,10 +111,10 @@ pub(super) fn spawn(
     } else {
         queue_capacity.div_ceil(2)
     };
-    let worker = Worker::new(file, path.clone(), shared.clone(), settings).map_err(|source| {
+    let worker = Worker::new(file, path.clone(), shared.clone(), settings).map_err(|cause| {
         Error::CreateEventFile {
             path: path.clone(),
-            source,
+            cause,
         }
     })?;
     let queue = Arc::new(Queue::new(queue_capacity, wake_at));
@@ -122,9 +122,9 @@ pub(super) fn spawn(
     let thread = std::thread::Builder::new()
         .name("tensorboard-writer".into())
         .spawn(move || worker.run(&taken))
-        .map_err(|source| Error::SpawnWriter {
+        .map_err(|cause| Error::SpawnWriter {
             path: path.clone(),
-            source,
+            cause,
         })?;
     Ok(SummaryWriter::start(log_dir, path, queue, thread, shared))
 }

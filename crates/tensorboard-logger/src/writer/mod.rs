@@ -28,7 +28,7 @@ pub use builder::{DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterB
 use crate::error::Error;
 use crate::event_file::wall_time;
 use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
-use crate::summary::hparams::{self, HParamValue};
+use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
 use queue::Queue;
 use shared::Shared;
@@ -150,13 +150,18 @@ impl SummaryWriter {
     }
 
     /// Writes everything given so far, closes the event file and ends the writer thread;
-    /// reports any error the writer thread met.
-    pub fn close(mut self) -> Result<(), Error> {
-        self.shutdown(false).map_err(|(error, _)| error)
+    /// reports any error the writer thread met. With hparams, records the run as
+    /// [`SessionStatus::Success`]; see [`close_with_status`](Self::close_with_status).
+    pub fn close(self) -> Result<(), Error> {
+        self.close_with_status(SessionStatus::Success)
     }
 
-    fn now(&self) -> WithWallTime<'_> {
-        self.with_wall_time(SystemTime::now())
+    /// [`close`](Self::close), recording `status` as how the run ended: the HParams
+    /// dashboard shows it and can filter by it (e.g. [`SessionStatus::Failure`] for a
+    /// run that diverged, [`SessionStatus::Unknown`] for one that was interrupted).
+    /// Only a run with [`add_hparams`](Self::add_hparams) records a status.
+    pub fn close_with_status(mut self, status: SessionStatus) -> Result<(), Error> {
+        self.shutdown(status).map_err(|(error, _)| error)
     }
 
     fn send(&self, item: Item) -> Result<(), Error> {
@@ -176,12 +181,12 @@ impl SummaryWriter {
     }
 
     /// Ends the thread; on failure also says whether the error is news to the caller.
-    fn shutdown(&mut self, panicking: bool) -> Result<(), (Error, bool)> {
+    fn shutdown(&mut self, status: SessionStatus) -> Result<(), (Error, bool)> {
         let Some(thread) = self.thread.take() else {
             return Ok(());
         };
         // A push fails only when the thread is gone; join tells why.
-        let _ = self.queue.push(Command::Close { panicking }, true);
+        let _ = self.queue.push(Command::Close { status }, true);
         if thread.join().is_err() {
             let path = self.path.clone();
             return Err((Error::WriterThreadDied { path }, true));
@@ -191,12 +196,20 @@ impl SummaryWriter {
 }
 
 impl Drop for SummaryWriter {
-    /// Flushes and closes like [`close`](SummaryWriter::close). An error no call has
-    /// reported yet is printed to stderr, since `drop` cannot return it; call `close` to
-    /// handle it instead.
+    /// Flushes and closes like [`close`](SummaryWriter::close), but records the run's end
+    /// as [`SessionStatus::Failure`] when the thread is panicking and
+    /// [`SessionStatus::Unknown`] otherwise, never as a success: a writer dropped without
+    /// `close` belongs to a run that did not reach its end. An error no call has
+    /// reported yet cannot be returned from `drop`; it goes to the [`log`] crate as a
+    /// warning (shown only if the program installs a logger). Call `close` to handle it.
     fn drop(&mut self) {
-        if let Err((error, true)) = self.shutdown(std::thread::panicking()) {
-            eprintln!("tensorboard-logger: {error}");
+        let status = if std::thread::panicking() {
+            SessionStatus::Failure
+        } else {
+            SessionStatus::Unknown
+        };
+        if let Err((error, true)) = self.shutdown(status) {
+            log::warn!("tensorboard-logger: {error}");
         }
     }
 }
@@ -209,52 +222,19 @@ pub struct WithWallTime<'a> {
     wall_time: f64,
 }
 
-/// Declares each logging method once for both [`SummaryWriter`] (events stamped with the
-/// current time) and [`WithWallTime`] (stamped with its time). Every call first returns a
-/// pending error of the writer thread; then the body runs, naming the writer and the wall
-/// time with the two identifiers between bars.
-macro_rules! logging_methods {
-    ($(
-        $(#[$doc:meta])*
-        pub fn $name:ident $([$($generics:tt)*])? (&self $(, $arg:ident: $ty:ty)* $(,)?)
-            |$w:ident, $wall_time:ident| $body:block
-    )*) => {
-        impl SummaryWriter {
-            $(
-                $(#[$doc])*
-                pub fn $name $(<$($generics)*>)? (&self $(, $arg: $ty)*) -> Result<(), Error> {
-                    self.now().$name($($arg),*)
-                }
-            )*
-        }
-
-        impl WithWallTime<'_> {
-            $(
-                #[doc = concat!("[`SummaryWriter::", stringify!($name), "`] at this wall time.")]
-                pub fn $name $(<$($generics)*>)? (&self $(, $arg: $ty)*) -> Result<(), Error> {
-                    let ($w, $wall_time) = (self.writer, self.wall_time);
-                    $w.shared.check()?;
-                    $body
-                }
-            )*
-        }
-    };
+/// Seconds since the epoch now, as events record it.
+fn now() -> f64 {
+    wall_time(SystemTime::now())
 }
 
-logging_methods! {
+impl SummaryWriter {
     /// Logs a scalar. NaN and ±∞ are written as given (TensorBoard plots them), so a
     /// diverging loss stays visible.
     ///
     /// Tags follow the [tag policy](crate::tag); an invalid tag is an error naming a
     /// valid alternative.
-    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) |w, wall_time| {
-        let tag = w.tags.get(tag)?;
-        w.send(Item::Scalar {
-            tag,
-            value,
-            step,
-            wall_time,
-        })
+    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+        self.scalar_at(now(), tag, value, step)
     }
 
     /// Logs several scalars as one chart: each `(key, value)` becomes the tag
@@ -271,28 +251,13 @@ logging_methods! {
     /// writer.add_scalars("loss", &[("train", 0.5), ("test", 0.7)], 1)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn add_scalars(&self, main_tag: &str, values: &[(&str, f32)], step: i64)
-        |w, wall_time|
-    {
-        if values.is_empty() {
-            return Err(Error::NoScalars {
-                main_tag: main_tag.to_owned(),
-            });
-        }
-        let layout = w
-            .tags
-            .grouped(main_tag, values.iter().map(|(key, _)| *key), |i, tag| {
-                w.send(Item::Scalar {
-                    tag: tag.clone(),
-                    value: values[i].1,
-                    step,
-                    wall_time,
-                })
-            })?;
-        if let Some((main, keys)) = layout {
-            w.send(Item::Layout { main, keys })?;
-        }
-        Ok(())
+    pub fn add_scalars(
+        &self,
+        main_tag: &str,
+        values: &[(&str, f32)],
+        step: i64,
+    ) -> Result<(), Error> {
+        self.scalars_at(now(), main_tag, values, step)
     }
 
     /// Logs a histogram of `values`: a slice or `Vec` of `f32`/`f64`, or with the `tch`
@@ -303,45 +268,23 @@ logging_methods! {
     /// has any, the scalar `<tag>/non_finite` is written next to each histogram of the
     /// tag (0 once they are gone), so the chart shows when they appeared. When all values
     /// are non-finite only that count is written. An empty input is an error.
-    pub fn add_histogram[H: HistogramInput + ?Sized](&self, tag: &str, values: &H, step: i64)
-        |w, wall_time|
-    {
-        let tag = w.tags.get(tag)?;
-        match values.to_histogram() {
-            Ok(data) => w.send(Item::Histogram {
-                tag,
-                data: Box::new(data),
-                step,
-                wall_time,
-            }),
-            Err(HistogramError::NoFiniteValues { count }) => w.send(Item::NonFinite {
-                tag,
-                count,
-                step,
-                wall_time,
-            }),
-            Err(source) => Err(Error::InvalidHistogram {
-                tag: tag.to_string(),
-                source,
-            }),
-        }
+    pub fn add_histogram<H: HistogramInput + ?Sized>(
+        &self,
+        tag: &str,
+        values: &H,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.histogram_at(now(), tag, values, step)
     }
 
     /// Logs a histogram computed elsewhere; it is checked for consistency first.
-    pub fn add_histogram_raw(&self, tag: &str, data: HistogramData, step: i64) |w, wall_time| {
-        let tag = w.tags.get(tag)?;
-        if let Err(source) = data.validate() {
-            return Err(Error::InvalidHistogram {
-                tag: tag.to_string(),
-                source,
-            });
-        }
-        w.send(Item::Histogram {
-            tag,
-            data: Box::new(data),
-            step,
-            wall_time,
-        })
+    pub fn add_histogram_raw(
+        &self,
+        tag: &str,
+        data: HistogramData,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.histogram_raw_at(now(), tag, data, step)
     }
 
     /// Logs an image. It is encoded as PNG on the writer thread, not the caller's.
@@ -355,40 +298,18 @@ logging_methods! {
     /// writer.add_image("input", Image::from_u8(pixels, 1, 2, 3, Layout::Chw)?, 0)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn add_image(&self, tag: &str, image: Image, step: i64) |w, wall_time| {
-        let tag = w.tags.get(tag)?;
-        w.send(Item::Image {
-            tag,
-            image: Box::new(image),
-            step,
-            wall_time,
-        })
+    pub fn add_image(&self, tag: &str, image: Image, step: i64) -> Result<(), Error> {
+        self.image_at(now(), tag, image, step)
     }
 
     /// Logs a batch of images as one grid image (see [`Image::grid`]).
-    pub fn add_images(&self, tag: &str, images: &[Image], step: i64) |w, wall_time| {
-        let tag = w.tags.get(tag)?;
-        let grid = Image::grid(images).map_err(|source| Error::InvalidImage {
-            tag: tag.to_string(),
-            source,
-        })?;
-        w.send(Item::Image {
-            tag,
-            image: Box::new(grid),
-            step,
-            wall_time,
-        })
+    pub fn add_images(&self, tag: &str, images: &[Image], step: i64) -> Result<(), Error> {
+        self.images_at(now(), tag, images, step)
     }
 
     /// Logs markdown text, shown rendered by TensorBoard's Text dashboard.
-    pub fn add_text(&self, tag: &str, markdown: &str, step: i64) |w, wall_time| {
-        let tag = w.tags.get(tag)?;
-        w.send(Item::Text {
-            tag,
-            text: markdown.into(),
-            step,
-            wall_time,
-        })
+    pub fn add_text(&self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
+        self.text_at(now(), tag, markdown, step)
     }
 
     /// Records this run's hyperparameters for TensorBoard's HParams dashboard, which
@@ -396,29 +317,242 @@ logging_methods! {
     /// [`add_scalar`](Self::add_scalar)); the dashboard shows each one's last value.
     ///
     /// The hparams go into this run, not into an extra one, with their types kept
-    /// (bool, string, number), stamped as the session's start. Closing the writer marks
-    /// the run finished (or failed, when the writer is dropped during a panic). Call once
-    /// per run; a second call replaces the first. See
+    /// (bool, string, number), stamped as the session's start. Closing the writer records
+    /// how the run ended ([`close`](Self::close), [`close_with_status`](Self::close_with_status);
+    /// dropping it records a failure during a panic, else an unknown end). Call once per
+    /// run; a second call replaces the first. See
     /// [`summary::hparams`](crate::summary::hparams).
-    pub fn add_hparams[S: AsRef<str>, M: AsRef<str>](
+    pub fn add_hparams<S: AsRef<str>, M: AsRef<str>>(
         &self,
         hparams: &[(S, HParamValue)],
         metrics: &[M],
-    ) |w, wall_time| {
+    ) -> Result<(), Error> {
+        self.hparams_at(now(), hparams, metrics)
+    }
+
+    // The shared bodies of the logging methods of `SummaryWriter` (stamped now) and
+    // `WithWallTime` (stamped with its time). Each first returns a pending error of the
+    // writer thread.
+
+    fn scalar_at(&self, wall_time: f64, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        self.send(Item::Scalar {
+            tag,
+            value,
+            step,
+            wall_time,
+        })
+    }
+
+    fn scalars_at(
+        &self,
+        wall_time: f64,
+        main_tag: &str,
+        values: &[(&str, f32)],
+        step: i64,
+    ) -> Result<(), Error> {
+        self.shared.check()?;
+        if values.is_empty() {
+            return Err(Error::NoScalars {
+                main_tag: main_tag.to_owned(),
+            });
+        }
+        let layout =
+            self.tags
+                .grouped(main_tag, values.iter().map(|(key, _)| *key), |i, tag| {
+                    self.send(Item::Scalar {
+                        tag: tag.clone(),
+                        value: values[i].1,
+                        step,
+                        wall_time,
+                    })
+                })?;
+        if let Some((main, keys)) = layout {
+            self.send(Item::Layout { main, keys })?;
+        }
+        Ok(())
+    }
+
+    fn histogram_at<H: HistogramInput + ?Sized>(
+        &self,
+        wall_time: f64,
+        tag: &str,
+        values: &H,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        match values.to_histogram() {
+            Ok(data) => self.send(Item::Histogram {
+                tag,
+                data: Box::new(data),
+                step,
+                wall_time,
+            }),
+            Err(HistogramError::NoFiniteValues { count }) => self.send(Item::NonFinite {
+                tag,
+                count,
+                step,
+                wall_time,
+            }),
+            Err(cause) => Err(Error::Histogram {
+                tag: Some(tag.to_string()),
+                cause,
+            }),
+        }
+    }
+
+    fn histogram_raw_at(
+        &self,
+        wall_time: f64,
+        tag: &str,
+        data: HistogramData,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        if let Err(cause) = data.validate() {
+            return Err(Error::Histogram {
+                tag: Some(tag.to_string()),
+                cause,
+            });
+        }
+        self.send(Item::Histogram {
+            tag,
+            data: Box::new(data),
+            step,
+            wall_time,
+        })
+    }
+
+    fn image_at(&self, wall_time: f64, tag: &str, image: Image, step: i64) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        self.send(Item::Image {
+            tag,
+            image: Box::new(image),
+            step,
+            wall_time,
+        })
+    }
+
+    fn images_at(
+        &self,
+        wall_time: f64,
+        tag: &str,
+        images: &[Image],
+        step: i64,
+    ) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        let grid = Image::grid(images).map_err(|cause| Error::Image {
+            tag: Some(tag.to_string()),
+            cause,
+        })?;
+        self.send(Item::Image {
+            tag,
+            image: Box::new(grid),
+            step,
+            wall_time,
+        })
+    }
+
+    fn text_at(&self, wall_time: f64, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        self.send(Item::Text {
+            tag,
+            text: markdown.into(),
+            step,
+            wall_time,
+        })
+    }
+
+    fn hparams_at<S: AsRef<str>, M: AsRef<str>>(
+        &self,
+        wall_time: f64,
+        hparams: &[(S, HParamValue)],
+        metrics: &[M],
+    ) -> Result<(), Error> {
+        self.shared.check()?;
         hparams::validate(hparams)?;
         let metrics = metrics
             .iter()
-            .map(|metric| w.tags.get(metric.as_ref()))
+            .map(|metric| self.tags.get(metric.as_ref()))
             .collect::<Result<_, _>>()?;
         let hparams = hparams
             .iter()
             .map(|(name, value)| (name.as_ref().to_owned(), value.clone()))
             .collect();
-        w.send(Item::HParams {
+        self.send(Item::HParams {
             hparams,
             metrics,
             wall_time,
         })
+    }
+}
+
+impl WithWallTime<'_> {
+    /// [`SummaryWriter::add_scalar`] at this wall time.
+    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+        self.writer.scalar_at(self.wall_time, tag, value, step)
+    }
+
+    /// [`SummaryWriter::add_scalars`] at this wall time.
+    pub fn add_scalars(
+        &self,
+        main_tag: &str,
+        values: &[(&str, f32)],
+        step: i64,
+    ) -> Result<(), Error> {
+        self.writer
+            .scalars_at(self.wall_time, main_tag, values, step)
+    }
+
+    /// [`SummaryWriter::add_histogram`] at this wall time.
+    pub fn add_histogram<H: HistogramInput + ?Sized>(
+        &self,
+        tag: &str,
+        values: &H,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.writer.histogram_at(self.wall_time, tag, values, step)
+    }
+
+    /// [`SummaryWriter::add_histogram_raw`] at this wall time.
+    pub fn add_histogram_raw(
+        &self,
+        tag: &str,
+        data: HistogramData,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.writer
+            .histogram_raw_at(self.wall_time, tag, data, step)
+    }
+
+    /// [`SummaryWriter::add_image`] at this wall time.
+    pub fn add_image(&self, tag: &str, image: Image, step: i64) -> Result<(), Error> {
+        self.writer.image_at(self.wall_time, tag, image, step)
+    }
+
+    /// [`SummaryWriter::add_images`] at this wall time.
+    pub fn add_images(&self, tag: &str, images: &[Image], step: i64) -> Result<(), Error> {
+        self.writer.images_at(self.wall_time, tag, images, step)
+    }
+
+    /// [`SummaryWriter::add_text`] at this wall time.
+    pub fn add_text(&self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
+        self.writer.text_at(self.wall_time, tag, markdown, step)
+    }
+
+    /// [`SummaryWriter::add_hparams`] at this wall time.
+    pub fn add_hparams<S: AsRef<str>, M: AsRef<str>>(
+        &self,
+        hparams: &[(S, HParamValue)],
+        metrics: &[M],
+    ) -> Result<(), Error> {
+        self.writer.hparams_at(self.wall_time, hparams, metrics)
     }
 }
 

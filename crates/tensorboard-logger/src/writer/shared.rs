@@ -16,7 +16,7 @@ use crate::summary::image::ImageError;
 pub(crate) enum Failure {
     Write {
         path: PathBuf,
-        source: Arc<io::Error>,
+        cause: Arc<io::Error>,
     },
     Removed {
         path: PathBuf,
@@ -24,22 +24,22 @@ pub(crate) enum Failure {
     EncodeImage {
         tag: Arc<str>,
         step: i64,
-        source: Arc<ImageError>,
+        cause: Arc<ImageError>,
     },
 }
 
 impl Failure {
     fn to_error(&self) -> Error {
         match self {
-            Self::Write { path, source } => Error::Write {
+            Self::Write { path, cause } => Error::Write {
                 path: path.clone(),
-                source: source.clone(),
+                cause: cause.clone(),
             },
             Self::Removed { path } => Error::EventFileRemoved { path: path.clone() },
-            Self::EncodeImage { tag, step, source } => Error::EncodeImage {
+            Self::EncodeImage { tag, step, cause } => Error::EncodeImage {
                 tag: tag.to_string(),
                 step: *step,
-                source: source.clone(),
+                cause: cause.clone(),
             },
         }
     }

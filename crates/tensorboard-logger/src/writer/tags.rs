@@ -7,6 +7,10 @@ use crate::error::Error;
 use crate::tag;
 
 /// Tags this writer has seen, and the series of each `add_scalars` main tag.
+///
+/// The lock is held only to look tags up and register new ones, never while a caller
+/// queues data: a full queue blocks that caller alone, not every thread logging through
+/// the same writer.
 #[derive(Debug, Default)]
 pub(crate) struct Tags {
     inner: Mutex<Inner>,
@@ -18,12 +22,20 @@ struct Inner {
     groups: HashMap<Arc<str>, Group>,
 }
 
-/// The series of one `add_scalars` main tag, in first-use order.
+/// The series of one `add_scalars` main tag.
 #[derive(Debug)]
 struct Group {
     main: Arc<str>,
-    keys: Vec<Arc<str>>,
-    tags: Vec<Arc<str>>,
+    /// Replaced, never changed, when a key is added: a caller keeps using the snapshot
+    /// it took after the lock is released.
+    members: Arc<Members>,
+}
+
+/// The keys of a group in first-use order, and the full tag `<main>/<key>` of each.
+#[derive(Debug, Default)]
+struct Members {
+    keys: Box<[Arc<str>]>,
+    tags: Box<[Arc<str>]>,
 }
 
 /// A main tag and all its keys so far: what the custom scalars layout shows.
@@ -43,14 +55,34 @@ impl Tags {
     }
 
     /// Resolves the tags `<main>/<key>` of an `add_scalars` call and hands each to
-    /// `emit`, in call order. Every key is validated before the first `emit`, so a bad
-    /// key rejects the whole call. Returns the group's layout when this call added a key.
+    /// `emit`, in call order, after releasing the lock. Every key is validated before
+    /// the first `emit`, so a bad key rejects the whole call. Returns the group's layout
+    /// when this call added a key.
     pub(crate) fn grouped<'a>(
         &self,
         main: &str,
         keys: impl Iterator<Item = &'a str> + Clone,
         mut emit: impl FnMut(usize, &Arc<str>) -> Result<(), Error>,
     ) -> Result<Option<GroupLayout>, Error> {
+        let (main, members, added) = self.register(main, keys.clone())?;
+        for (i, key) in keys.enumerate() {
+            let index = members
+                .keys
+                .iter()
+                .position(|k| &**k == key)
+                .expect("register() added every key of this call");
+            emit(i, &members.tags[index])?;
+        }
+        Ok(added.then(|| (main, members.keys.clone())))
+    }
+
+    /// Validates and registers the keys of `main`; returns the group's members, which
+    /// hold every key given, and whether any was new.
+    fn register<'a>(
+        &self,
+        main: &str,
+        keys: impl Iterator<Item = &'a str>,
+    ) -> Result<(Arc<str>, Arc<Members>, bool), Error> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let Inner { known, groups } = &mut *inner;
         if !groups.contains_key(main) {
@@ -58,34 +90,39 @@ impl Tags {
             let main: Arc<str> = main.into();
             let group = Group {
                 main: main.clone(),
-                keys: Vec::new(),
-                tags: Vec::new(),
+                members: Arc::default(),
             };
             groups.insert(main, group);
         }
         let group = groups.get_mut(main).expect("inserted above");
-        for key in keys.clone() {
-            if !group.keys.iter().any(|k| &**k == key) {
+        let mut new_keys: Vec<&str> = Vec::new();
+        for key in keys {
+            if !group.members.keys.iter().any(|k| &**k == key) && !new_keys.contains(&key) {
                 check(key)?;
                 check(&format!("{main}/{key}"))?;
+                new_keys.push(key);
             }
         }
-        let mut added = false;
-        for (i, key) in keys.enumerate() {
-            let index = match group.keys.iter().position(|k| &**k == key) {
-                Some(index) => index,
-                None => {
-                    let full: Arc<str> = format!("{main}/{key}").into();
-                    known.insert(full.clone());
-                    group.keys.push(key.into());
-                    group.tags.push(full);
-                    added = true;
-                    group.keys.len() - 1
-                }
-            };
-            emit(i, &group.tags[index])?;
+        if !new_keys.is_empty() {
+            let old = &group.members;
+            let mut keys = old.keys.to_vec();
+            let mut tags = old.tags.to_vec();
+            for key in new_keys.iter().copied() {
+                let full: Arc<str> = format!("{main}/{key}").into();
+                known.insert(full.clone());
+                keys.push(key.into());
+                tags.push(full);
+            }
+            group.members = Arc::new(Members {
+                keys: keys.into(),
+                tags: tags.into(),
+            });
         }
-        Ok(added.then(|| (group.main.clone(), group.keys.as_slice().into())))
+        Ok((
+            group.main.clone(),
+            group.members.clone(),
+            !new_keys.is_empty(),
+        ))
     }
 }
 
@@ -154,6 +191,25 @@ mod tests {
             keys.iter().map(|k| &**k).collect::<Vec<_>>(),
             ["train", "test", "val"]
         );
+    }
+
+    #[test]
+    fn a_key_repeated_in_one_call_is_one_series() {
+        let tags = Tags::default();
+        let (out, layout) = collect(&tags, "loss", &["train", "train"]).unwrap();
+        assert!(Arc::ptr_eq(&out[0], &out[1]));
+        assert_eq!(layout.unwrap().1.len(), 1);
+    }
+
+    #[test]
+    fn emit_runs_without_the_lock() {
+        let tags = Tags::default();
+        tags.grouped("loss", ["train"].into_iter(), |_, _| {
+            // A queue push that blocks here must not stop other threads' lookups.
+            assert!(tags.inner.try_lock().is_ok(), "the tags lock is held");
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]

@@ -12,10 +12,9 @@ use std::time::{Duration, Instant, SystemTime};
 use super::queue::{Queue, Wait};
 use super::shared::{Failure, Shared};
 use crate::event_file::{EventWriter, wall_time};
-use crate::proto::tensorboard::hparams::Status;
 use crate::proto::tensorboard::summary::Value;
 use crate::summary::histogram::HistogramData;
-use crate::summary::hparams::{self, HParamValue};
+use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
 use crate::summary::{custom_scalars, text};
 
@@ -26,7 +25,7 @@ pub(crate) enum Command {
     /// Flush (and fsync if configured), then answer.
     Flush { done: SyncSender<()> },
     /// Write the hparams end status if there are hparams, flush, and end the thread.
-    Close { panicking: bool },
+    Close { status: SessionStatus },
 }
 
 /// Data to write. Tags arrive validated. Kept small (see the test below): every call
@@ -157,8 +156,8 @@ impl Worker {
                         // The caller may have given up waiting; nothing to do then.
                         let _ = done.send(());
                     }
-                    Command::Close { panicking } => {
-                        self.close(panicking);
+                    Command::Close { status } => {
+                        self.close(status);
                         return;
                     }
                 }
@@ -221,10 +220,10 @@ impl Worker {
                     step,
                     crate::summary::image_value(&tag, &image, png),
                 ),
-                Err(source) => self.shared.fail(Failure::EncodeImage {
+                Err(cause) => self.shared.fail(Failure::EncodeImage {
                     tag,
                     step,
-                    source: Arc::new(source),
+                    cause: Arc::new(cause),
                 }),
             },
             Item::Text {
@@ -271,8 +270,8 @@ impl Worker {
         if self.stopped {
             return;
         }
-        if let Err(source) = self.events.write_summary(wall_time, step, value) {
-            self.fail_io(source);
+        if let Err(cause) = self.events.write_summary(wall_time, step, value) {
+            self.fail_io(cause);
         }
         self.dirty = true;
     }
@@ -281,8 +280,8 @@ impl Worker {
         if self.stopped {
             return;
         }
-        if let Err(source) = self.events.write_scalar(wall_time, step, tag, value) {
-            self.fail_io(source);
+        if let Err(cause) = self.events.write_scalar(wall_time, step, tag, value) {
+            self.fail_io(cause);
         }
         self.dirty = true;
     }
@@ -295,11 +294,11 @@ impl Worker {
             return;
         }
         self.dirty = false;
-        if let Err(source) = self.events.flush() {
-            return self.fail_io(source);
+        if let Err(cause) = self.events.flush() {
+            return self.fail_io(cause);
         }
-        if fsync && let Err(source) = self.events.get_ref().get_ref().sync_data() {
-            return self.fail_io(source);
+        if fsync && let Err(cause) = self.events.get_ref().get_ref().sync_data() {
+            return self.fail_io(cause);
         }
         if !self.file_still_linked() {
             self.stopped = true;
@@ -309,24 +308,19 @@ impl Worker {
         }
     }
 
-    fn close(&mut self, panicking: bool) {
+    fn close(&mut self, status: SessionStatus) {
         if self.has_hparams {
-            let status = if panicking {
-                Status::Failure
-            } else {
-                Status::Success
-            };
             let now = wall_time(SystemTime::now());
             self.write(now, 0, hparams::session_end_value(status, now));
         }
         self.flush(self.settings.fsync_on_flush);
     }
 
-    fn fail_io(&mut self, source: io::Error) {
+    fn fail_io(&mut self, cause: io::Error) {
         self.stopped = true;
         self.shared.fail(Failure::Write {
             path: self.path.clone(),
-            source: Arc::new(source),
+            cause: Arc::new(cause),
         });
     }
 

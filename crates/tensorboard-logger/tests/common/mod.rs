@@ -19,6 +19,24 @@ pub fn python() -> Result<PathBuf> {
     Ok(PathBuf::from(python))
 }
 
+/// The venv's Python, or `None` after printing why a test that needs it is skipped.
+pub fn python_or_skip(test: &str) -> Option<PathBuf> {
+    match python() {
+        Ok(python) if python.exists() => Some(python),
+        Ok(python) => {
+            eprintln!(
+                "skipping {test}: {} does not exist; run ./scripts/setup.sh",
+                python.display()
+            );
+            None
+        }
+        Err(error) => {
+            eprintln!("skipping {test}: {error}");
+            None
+        }
+    }
+}
+
 /// What TensorBoard sees in `logdir`, as printed by `common/read_runs.py`.
 pub fn tensorboard_view(logdir: &Path) -> Result<Value> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/read_runs.py");

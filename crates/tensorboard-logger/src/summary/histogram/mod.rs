@@ -1,9 +1,8 @@
 //! Histograms: bucketing values (slices, and tch tensors on their own device) into sparse buckets.
 //!
 //! Every histogram uses the same fixed bucket edges, TensorFlow's legacy default (`0` and
-//! `±1e-12·1.1^k` up to `1e20`, 1549 edges), with TensorFlow's rule that a bucket holds the
-//! values from its left edge up to, not including, its right edge. So histograms of one tag
-//! line up step after step, they match torch.utils.tensorboard's bucket for bucket, and a
+//! `±1e-12·1.1^k` up to `1e20`, 1549 edges), filled by the bucket rule stated on
+//! [`HistogramData`]. So histograms of one tag line up step after step, they match torch.utils.tensorboard's bucket for bucket, and a
 //! slice on the CPU and a tensor on a GPU give the same counts for the same values. Only the span from the first to the last non-empty bucket is kept, and each run
 //! of empty buckets inside it becomes one empty bucket (as TensorFlow's own encoder does),
 //! so an event holds a few hundred numbers rather than 1550 buckets.
@@ -23,8 +22,17 @@ use buckets::{BUCKETS, NON_FINITE_SLOT, SLOTS, TABLES};
 /// A histogram ready to be written: TensorBoard's legacy histogram plus a count of the
 /// values that were left out for not being finite.
 ///
-/// Bucket `i` counts values in `[bucket_limits[i-1], bucket_limits[i])`; the first bucket
-/// starts at `min`. Readers draw the first bucket from `min` and the last one up to `max`.
+/// # Buckets
+///
+/// The one bucket rule of this crate, for its writer and its [reader](crate::reader):
+/// bucket `i` counts the values `v` with `bucket_limits[i-1] <= v < bucket_limits[i]`,
+/// and bucket 0 those below `bucket_limits[0]`. This is how TensorFlow fills a legacy
+/// `HistogramProto` (its `Histogram::Add` picks the bucket with `upper_bound`) and how
+/// torch.utils.tensorboard fills it (`np.histogram` bins are closed on the left); the two
+/// differ only for a value exactly on a limit. Every value lies in `[min, max]`, so
+/// readers, TensorBoard's `data_compat` among them, draw bucket 0 from `min` and the last
+/// bucket up to `max`, each other bucket `i` from `bucket_limits[i-1]` to
+/// `bucket_limits[i]`.
 ///
 /// ```
 /// use tensorboard_logger::summary::histogram::HistogramInput;
@@ -58,6 +66,7 @@ pub struct HistogramData {
 
 /// Why a histogram could not be made.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HistogramError {
     /// There were no values at all.
     #[error("histogram input is empty: there are no values to bucket")]
@@ -128,7 +137,16 @@ pub enum HistogramError {
     /// A tch operation failed while computing on the tensor's device.
     #[cfg(feature = "tch")]
     #[error("computing a histogram on the tensor's device failed: {0}")]
-    Tensor(#[from] tch::TchError),
+    Tensor(tch::TchError),
+}
+
+// By hand rather than `#[from]`, which would also return the cause from `source()`
+// while the message already holds it.
+#[cfg(feature = "tch")]
+impl From<tch::TchError> for HistogramError {
+    fn from(error: tch::TchError) -> Self {
+        Self::Tensor(error)
+    }
 }
 
 /// Anything that can be turned into a histogram: slices and vectors of `f32`/`f64` and,

@@ -47,6 +47,7 @@ pub struct Image {
 
 /// Why an image could not be made or encoded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ImageError {
     /// A channel count PNG cannot hold.
     #[error("image has {channels} channels; expected 1 (grayscale), 3 (RGB) or 4 (RGBA)")]
@@ -122,7 +123,7 @@ pub enum ImageError {
     },
     /// The PNG encoder failed.
     #[error("PNG encoding failed: {0}")]
-    Png(#[from] png::EncodingError),
+    Png(png::EncodingError),
     /// A tensor of a kind that is not an image.
     #[cfg(feature = "tch")]
     #[error(
@@ -149,7 +150,22 @@ pub enum ImageError {
     /// A tch operation failed.
     #[cfg(feature = "tch")]
     #[error("converting an image tensor failed: {0}")]
-    Tensor(#[from] tch::TchError),
+    Tensor(tch::TchError),
+}
+
+// By hand rather than `#[from]`, which would also return the cause from `source()`
+// while the message already holds it.
+impl From<png::EncodingError> for ImageError {
+    fn from(error: png::EncodingError) -> Self {
+        Self::Png(error)
+    }
+}
+
+#[cfg(feature = "tch")]
+impl From<tch::TchError> for ImageError {
+    fn from(error: tch::TchError) -> Self {
+        Self::Tensor(error)
+    }
 }
 
 /// PNG stores each side as a 31-bit number.

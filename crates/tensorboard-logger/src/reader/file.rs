@@ -1,4 +1,4 @@
-//! Reading event files and run directories back, with CRC checks and clean stops at a truncated tail.
+//! Raw events of one event file, with CRC checks and a clean stop at a truncated tail.
 //!
 //! A truncated last record is what a file looks like while a writer is in the middle of
 //! writing it, or after the writer was killed: like TensorBoard, the reader treats it as
@@ -44,9 +44,9 @@ impl EventFileReader<BufReader<File>> {
     /// Opens the event file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|source| Error::OpenEventFile {
+        let file = File::open(path).map_err(|cause| Error::OpenEventFile {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Ok(Self::new(BufReader::with_capacity(1 << 16, file), path))
     }
@@ -84,10 +84,10 @@ impl<R: Read> Iterator for EventFileReader<R> {
         }
         let offset = self.records.offset();
         let result = match self.records.read_record() {
-            Ok(Some(bytes)) => Event::decode(bytes).map_err(|source| Error::DecodeEvent {
+            Ok(Some(bytes)) => Event::decode(bytes).map_err(|cause| Error::DecodeEvent {
                 path: self.path.clone(),
                 offset,
-                source,
+                cause,
             }),
             Ok(None) => {
                 self.done = true;
@@ -98,9 +98,9 @@ impl<R: Read> Iterator for EventFileReader<R> {
                 self.done = true;
                 return None;
             }
-            Err(source) => Err(Error::Record {
+            Err(cause) => Err(Error::Record {
                 path: self.path.clone(),
-                source,
+                cause,
             }),
         };
         self.done = result.is_err();
@@ -113,9 +113,9 @@ impl<R: Read> Iterator for EventFileReader<R> {
 /// order. Subdirectories are other runs and are not included.
 pub fn event_files(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>, Error> {
     let dir = dir.as_ref();
-    let list_error = |source| Error::ReadRunDir {
+    let list_error = |cause| Error::ReadRunDir {
         path: dir.to_owned(),
-        source,
+        cause,
     };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(list_error)? {

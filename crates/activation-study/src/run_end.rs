@@ -68,10 +68,8 @@ pub enum RunEnd {
         /// The error and its causes, `: `-joined.
         error: String,
     },
-    /// A signal stopped the run after this step.
+    /// A signal stopped the run after its last step ([`RunStatus::last_step`]).
     Interrupted {
-        /// The last step that ran (0: none).
-        last_step: i64,
         /// Which signal.
         signal: StopSignal,
     },
@@ -243,7 +241,6 @@ mod tests {
     #[test]
     fn only_a_finished_run_is_a_success() {
         let interrupted = RunEnd::Interrupted {
-            last_step: 3,
             signal: StopSignal::Terminate,
         };
         assert!(RunEnd::Finished.is_success());

@@ -203,13 +203,7 @@ impl Run<'_> {
 
         for step in 1..=config.steps {
             if let Some(signal) = stop.requested() {
-                return Ok((
-                    RunEnd::Interrupted {
-                        last_step: step - 1,
-                        signal,
-                    },
-                    None,
-                ));
+                return Ok((RunEnd::Interrupted { signal }, None));
             }
             let summarise = step == 1 || step % config.hist_every == 0 || step == config.steps;
             let scalars = step % config.log_every == 0 || step == config.steps || step == 1;

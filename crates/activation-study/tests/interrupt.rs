@@ -87,11 +87,12 @@ fn stop_a_long_run(signal: &str, expected: StopSignal) {
 
     let results: RunResults =
         serde_json::from_slice(&std::fs::read(run_dir.join(RESULTS_FILE)).unwrap()).unwrap();
-    let RunEnd::Interrupted { last_step, signal } = results.status.end else {
+    let RunEnd::Interrupted { signal } = results.status.end else {
         panic!("{:?}", results.status);
     };
     assert_eq!(signal, expected);
-    assert!(last_step >= 1 && results.status.last_step == last_step);
+    let last_step = results.status.last_step;
+    assert!(last_step >= 1, "{last_step}");
     assert!(results.metrics.is_none());
     let dir = run_dir.display().to_string();
     assert!(
@@ -137,4 +138,46 @@ fn ctrl_c_stops_after_the_step_with_status_interrupted_and_exit_130() {
 fn sigterm_stops_after_the_step_with_status_interrupted_and_exit_143() {
     let _one_at_a_time = common::train_alone();
     stop_a_long_run("-TERM", StopSignal::Terminate);
+}
+
+/// With an evaluation of the 10,000 test images after every step, the first Ctrl-C waits for
+/// seconds; a second one half a second later ends the process at once, without results.
+#[test]
+fn a_second_ctrl_c_exits_at_once() {
+    let _one_at_a_time = common::train_alone();
+    let tmp = tempfile::tempdir().unwrap();
+    let logdir = tmp.path().join("logs");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args([
+            "--activations",
+            "relu",
+            "--steps",
+            "1000",
+            "--eval-every",
+            "1",
+        ])
+        .args(["--device", "cpu", "--logdir"])
+        .arg(&logdir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let run_dir = logdir.join("mnist/relu");
+    wait_for_steps(&run_dir, &mut child);
+    let pid = child.id().to_string();
+    for _ in 0..2 {
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(!stderr.contains("stopped by"), "{stderr}");
+    assert!(!run_dir.join(RESULTS_FILE).exists());
 }

@@ -130,9 +130,9 @@ pub enum StudyError {
     /// A data set could not be loaded.
     #[error(transparent)]
     Data(#[from] DataError),
-    /// A libtorch operation failed.
+    /// A libtorch operation failed (its C++ stack trace dropped, see [`without_cpp_trace`]).
     #[error("a libtorch operation failed")]
-    Tch(#[from] tch::TchError),
+    Tch(#[source] tch::TchError),
     /// The TensorBoard logger failed.
     #[error("TensorBoard logging for run {} failed", run_dir.display())]
     Log {
@@ -180,6 +180,28 @@ pub enum StudyError {
     InvalidSetting(String),
 }
 
+impl From<tch::TchError> for StudyError {
+    fn from(error: tch::TchError) -> Self {
+        StudyError::Tch(without_cpp_trace(error))
+    }
+}
+
+/// libtorch's message of `error` without the C++ stack trace libtorch appends to every
+/// error (`Exception raised from ... frame #0: ...`), which reads like a crash and says
+/// nothing to a user; kept when `TORCH_SHOW_CPP_STACKTRACES=1`, PyTorch's own switch for it.
+pub fn without_cpp_trace(error: tch::TchError) -> tch::TchError {
+    let keep = std::env::var_os("TORCH_SHOW_CPP_STACKTRACES").is_some_and(|v| v == "1");
+    match error {
+        tch::TchError::Torch(message) if !keep => {
+            let cut = message
+                .find("\nException raised from")
+                .unwrap_or(message.len());
+            tch::TchError::Torch(message[..cut].to_owned())
+        }
+        other => other,
+    }
+}
+
 /// The causes of `error`, outermost first, without one whose text its parent's message
 /// already holds (an error that both prints its cause and returns it as `source`).
 pub fn causes<'a>(
@@ -217,5 +239,22 @@ impl fmt::Display for Causes<'_> {
             write!(f, ": {cause}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_libtorch_error_reads_as_its_message_without_the_cpp_stack_trace() {
+        let t = tch::Tensor::from_slice(&[1.0f32, 2.0]);
+        let error = StudyError::from(t.f_view([3]).unwrap_err());
+        let text = Causes(&error).to_string();
+        assert_eq!(
+            text,
+            "a libtorch operation failed: Internal torch error: shape '[3]' is invalid for \
+             input of size 2"
+        );
     }
 }

@@ -206,12 +206,22 @@ pub fn run_until(
     if let Some(warning) = &data.warning {
         let _ = writeln!(err, "warning: {warning}");
     }
+    // A GPU's batch lives in its own memory, which libtorch does not report; running out of
+    // it is an error of the run, not an abort.
+    let memory = if device.is_cuda() {
+        Machine {
+            available_memory: None,
+            ..machine
+        }
+    } else {
+        machine
+    };
     let (batch_size, warning) = limits::batch_size(
         args.batch_size,
         defaults.batch_size,
         args.dataset,
         data.train.len(),
-        &machine,
+        &memory,
     )?;
     if let Some(warning) = warning {
         let _ = writeln!(err, "warning: {warning}");

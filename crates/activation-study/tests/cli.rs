@@ -169,7 +169,7 @@ fn a_batch_larger_than_the_training_split_is_refused_before_anything_is_created(
 }
 
 /// A batch the data set allows but the machine's memory does not (60,000 MNIST images need
-/// about 60 GiB); only checked where the machine has less than that available.
+/// about 34 GiB); only checked where the machine has less than that available.
 #[test]
 fn a_batch_larger_than_the_available_memory_is_refused_with_the_size_that_fits() {
     let machine = activation_study::limits::Machine::this_one();

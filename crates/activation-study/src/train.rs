@@ -82,8 +82,9 @@ pub fn evaluate(
 
 /// Trains one run as `config` says on `data` (already on the training device), logging to
 /// `config.run_dir` (which must exist), until it ends, diverges, fails or `stop` is asked for;
-/// then closes the event file with the matching end status and writes `results.json`
-/// (for every end). A run never returns an error: it is in the returned status.
+/// then writes `results.json` (for every end) and closes the event file with the session
+/// status of the end, so that both agree even when one of them cannot be written. A run never
+/// returns an error: it is in the returned status.
 ///
 /// Seeds libtorch's generator with `config.seed`, so weights, dropout and distortions repeat.
 pub fn train(
@@ -93,18 +94,27 @@ pub fn train(
     stop: &StopRequest,
 ) -> RunResults {
     let mut last_step = 0;
-    let (end, metrics) = match run(config, data, progress, stop, &mut last_step) {
-        Ok(ended) => ended,
-        Err(e) => (failed(&e), None),
-    };
+    let (ended, log) = run(config, data, progress, stop, &mut last_step);
+    let (end, metrics) = ended.unwrap_or_else(|e| (failed(&e), None));
     let activation = config.activation_kind().name();
+    let status = |end| RunStatus::new(end, last_step, activation, config.lr);
     let mut results = RunResults {
         config: config.clone(),
-        status: RunStatus::new(end, last_step, activation, config.lr),
+        status: status(end),
         metrics,
     };
-    if let Err(e) = write_results(&results) {
-        results.status = RunStatus::new(failed(&e), last_step, activation, config.lr);
+    let written = write_results(&results);
+    if let Err(e) = &written {
+        results.status = status(failed(e));
+    }
+    if let Some(log) = log
+        && let Err(e) = log.close(&results.status.end)
+    {
+        results.status = status(failed(&e));
+        // The file said the run finished; if it cannot be replaced, the error is in the table.
+        if written.is_ok() {
+            let _ = write_results(&results);
+        }
     }
     results
 }
@@ -115,6 +125,10 @@ fn failed(e: &StudyError) -> RunEnd {
     }
 }
 
+/// How the steps of a run ended and, when all of them ran, its metrics; or the error that
+/// stopped them.
+type Ended = Result<(RunEnd, Option<RunMetrics>), StudyError>;
+
 /// One run's inputs.
 struct Run<'a> {
     config: &'a RunConfig,
@@ -124,14 +138,15 @@ struct Run<'a> {
     started: Instant,
 }
 
-/// Opens the event file, runs the steps and closes the file with the end they came to.
+/// Opens the event file and runs the steps; returns how they ended and the still open event
+/// file (none if it could not be opened).
 fn run(
     config: &RunConfig,
     data: &LoadedData,
     progress: &ProgressBar,
     stop: &StopRequest,
     last_step: &mut i64,
-) -> Result<(RunEnd, Option<RunMetrics>), StudyError> {
+) -> (Ended, Option<RunLog>) {
     let run = Run {
         config,
         data,
@@ -141,19 +156,18 @@ fn run(
     };
     tch::manual_seed(config.seed as i64);
     let vs = nn::VarStore::new(data.train.images.device());
-    let net = build_net(config.dataset, &vs.root(), config.activation)?;
-    let mut log = RunLog::open(&config.run_dir, &vs, &*net, config.activation)?;
+    let net = match build_net(config.dataset, &vs.root(), config.activation) {
+        Ok(net) => net,
+        Err(e) => return (Err(e.into()), None),
+    };
+    let mut log = match RunLog::open(&config.run_dir, &vs, &*net, config.activation) {
+        Ok(log) => log,
+        Err(e) => return (Err(e), None),
+    };
     let ended = log
         .config(config)
         .and_then(|()| run.steps(&vs, &*net, &mut log, last_step));
-    let end = match &ended {
-        Ok((end, _)) => end.clone(),
-        Err(e) => failed(e),
-    };
-    let closed = log.close(&end);
-    let ended = ended?;
-    closed?;
-    Ok(ended)
+    (ended, Some(log))
 }
 
 impl Run<'_> {
@@ -164,7 +178,7 @@ impl Run<'_> {
         net: &dyn StudyNet,
         log: &mut RunLog,
         last_step: &mut i64,
-    ) -> Result<(RunEnd, Option<RunMetrics>), StudyError> {
+    ) -> Ended {
         let Run {
             config,
             data,

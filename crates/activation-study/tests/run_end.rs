@@ -271,3 +271,41 @@ fn a_full_disk_leaves_no_partial_results_file_and_names_it() {
         "nothing left"
     );
 }
+
+/// A tmpfs with room for five inodes (its root, logs/, mnist/, the run's directory and its
+/// event file): `results.json` cannot be created. The run is then a failure in the table and
+/// in TensorBoard alike; the old code had closed the event file as a success first.
+#[test]
+fn a_run_whose_results_cannot_be_written_is_a_failure_in_tensorboard_too() {
+    let _one_at_a_time = common::train_alone();
+    let tmp = tempfile::tempdir().unwrap();
+    let mount = tmp.path().join("small");
+    let Some(_mounted) = tmpfs(&mount, "size=16m,nr_inodes=5") else {
+        return;
+    };
+    let logdir = mount.join("logs");
+    let (logdir_s, root) = (
+        logdir.to_str().unwrap().to_owned(),
+        common::data_root().to_str().unwrap().to_owned(),
+    );
+    let flags = mnist_flags(
+        &logdir_s,
+        &root,
+        &["--activations", "relu", "--steps", "2", "--eval-every", "2"],
+    );
+    let outcomes = cli::run(&common::args(&flags), &mut Vec::new(), &mut Vec::new()).unwrap();
+    let status = &outcomes[0].status;
+    let run_dir = logdir.join("mnist/relu");
+    assert!(
+        status.reason.contains(&format!(
+            "cannot write {}",
+            run_dir.join(RESULTS_FILE).display()
+        )),
+        "{status:?}"
+    );
+    assert!(!run_dir.join(RESULTS_FILE).exists());
+    assert_eq!(
+        common::tensorboard_end(&run_dir)["status"],
+        "STATUS_FAILURE"
+    );
+}

@@ -111,6 +111,11 @@ fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
         assert_eq!(file, expected);
 
         let tb = read_back(&run_dir);
+        // Only a finished run is a success in TensorBoard's HParams dashboard.
+        assert_eq!(
+            common::tensorboard_end(&run_dir)["status"],
+            "STATUS_SUCCESS"
+        );
         let accuracies: Vec<f64> = tb["test_accuracy"]
             .as_array()
             .unwrap()

@@ -11,12 +11,16 @@ use crate::activation::{Activation, ActivationKind, DEFAULT_ELU_ALPHA, DEFAULT_L
 use crate::config::RunConfig;
 use crate::data::{self, Dataset, LoadedData};
 use crate::device::{self, DeviceChoice};
-use crate::error::StudyError;
+use crate::error::{Causes, StudyError};
 use crate::heap;
+use crate::interrupt::StopRequest;
+use crate::limits::{self, Machine};
 use crate::progress::RunProgress;
+use crate::results::RunResults;
+use crate::run_end::{RunEnd, RunStatus};
 use crate::rundir;
-use crate::sweep::{self, Pick};
-use crate::train::{self, RunMetrics};
+use crate::sweep::{self, Pick, Task};
+use crate::train;
 
 /// An `--activations` value: `all`, or one of the five by its `study-spec` name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,30 +193,38 @@ impl Args {
     }
 }
 
-/// A finished (or failed) run, for the final table.
-#[derive(Debug)]
-pub struct RunOutcome {
-    /// The run's configuration.
-    pub config: RunConfig,
-    /// Its metrics, or why it stopped.
-    pub result: Result<RunMetrics, StudyError>,
-}
-
-/// Runs the study `args` describes: every run, or with a task index (flag or job array
-/// variable) one task of the grid, or with `--plan` only lists the grid on `out`. Messages go
-/// to `err`, the table to `out`; progress goes to stderr (see [`RunProgress`]). Returns every
-/// run's outcome (none for `--plan` and a finished task); an error only when nothing could
-/// start (bad setting, task index, data, device, log dir).
+/// Runs the study `args` describes, without a way to stop it early; see [`run_until`].
 pub fn run(
     args: &Args,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<Vec<RunOutcome>, StudyError> {
+) -> Result<Vec<RunResults>, StudyError> {
+    run_until(args, &StopRequest::new(), out, err)
+}
+
+/// Runs the study `args` describes until `stop` is asked for: every run, or with a task index
+/// (flag or job array variable) one task of the grid, or with `--plan` only lists the grid on
+/// `out`. Messages go to `err`, the table to `out`; progress goes to stderr (see
+/// [`RunProgress`]). Returns every run's results, whatever its end (none for `--plan` and a
+/// finished task); an error only when nothing could start (bad setting, task index, data,
+/// device). Every setting is checked before anything is created. A stop ends the current run
+/// after its step and skips the rest.
+pub fn run_until(
+    args: &Args,
+    stop: &StopRequest,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Vec<RunResults>, StudyError> {
     let kinds = args.activation_kinds();
-    for kind in &kinds {
-        Activation::new(*kind, args.leaky_slope, args.elu_alpha)
-            .map_err(|e| StudyError::InvalidSetting(e.to_string()))?;
-    }
+    let activations = kinds
+        .iter()
+        .copied()
+        .map(|kind| Activation::new(kind, args.leaky_slope, args.elu_alpha))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StudyError::InvalidSetting(e.to_string()))?;
+    let defaults = args.dataset.defaults();
+    let machine = Machine::this_one();
+    limits::check_settings(&settings(args, activations.len()), &machine)?;
     let grid = sweep::grid(args.dataset, &kinds, args.seed, args.seeds, &args.logdir);
     if args.plan {
         let _ = sweep::write_plan(&grid, out);
@@ -239,7 +251,26 @@ pub fn run(
     if let Some(warning) = &data.warning {
         let _ = writeln!(err, "warning: {warning}");
     }
-    let defaults = args.dataset.defaults();
+    // A GPU's batch lives in its own memory, which libtorch does not report; running out of
+    // it is an error of the run, not an abort.
+    let memory = if device.is_cuda() {
+        Machine {
+            available_memory: None,
+            ..machine
+        }
+    } else {
+        machine
+    };
+    let (batch_size, warning) = limits::batch_size(
+        args.batch_size,
+        defaults.batch_size,
+        args.dataset,
+        data.train.len(),
+        &memory,
+    )?;
+    if let Some(warning) = warning {
+        let _ = writeln!(err, "warning: {warning}");
+    }
     let steps = args.steps.unwrap_or(defaults.steps);
     let _ = writeln!(
         err,
@@ -249,7 +280,7 @@ pub fn run(
         if task.is_some() {
             1
         } else {
-            kinds.len() as u64 * args.seeds
+            activations.len() as u64 * args.seeds
         },
         data.train.len(),
         data.test.len(),
@@ -257,90 +288,170 @@ pub fn run(
         args.logdir.join(args.dataset.name()).display()
     );
 
+    let plan = RunPlan {
+        steps,
+        batch_size,
+        device,
+        data: &data,
+    };
     let mut outcomes = Vec::new();
-    for kind in kinds {
-        for k in 0..args.seeds {
-            let seed = args.seed + k;
-            let run_dir = match &task {
-                Some(task) if (task.activation, task.seed) == (kind, seed) => task.run_dir.clone(),
-                Some(_) => continue,
-                None => {
-                    let name = if args.seeds > 1 {
-                        study_spec::layout::seeded_run_name(kind, seed)
-                    } else {
-                        kind.to_string()
-                    };
-                    rundir::create_unique(&args.logdir.join(args.dataset.name()), &name)?
-                }
-            };
-            let config = run_config(args, kind, seed, steps, device, &data, run_dir)?;
-            let progress = RunProgress::new(&config);
-            let result = train::train(&config, &data, progress.bar());
-            match &result {
-                Ok(m) => progress.finish(format!("test accuracy {:.4}", m.test_accuracy)),
-                Err(e) => {
-                    progress.fail("failed".into());
-                    let _ = writeln!(err, "error: run {} failed: {e}", config.run_dir.display());
-                }
+    'grid: for activation in activations {
+        for seed in (0..args.seeds).map(|k| args.seed + k) {
+            if stop.requested().is_some() {
+                break 'grid;
             }
-            outcomes.push(RunOutcome { config, result });
+            if task
+                .as_ref()
+                .is_some_and(|t| (t.activation, t.seed) != (activation.kind(), seed))
+            {
+                continue;
+            }
+            let results = run_one(args, &plan, activation, seed, task.as_ref(), stop, err);
+            let interrupted = matches!(results.status.end, RunEnd::Interrupted { .. });
+            outcomes.push(results);
+            if interrupted {
+                break 'grid;
+            }
         }
     }
     let _ = write!(out, "{}", table(&outcomes));
+    if let Some(signal) = stop.requested() {
+        let _ = writeln!(
+            err,
+            "stopped by {}: the remaining runs were skipped; logs in {}",
+            signal.name(),
+            args.logdir.join(args.dataset.name()).display()
+        );
+    }
     Ok(outcomes)
+}
+
+/// The numeric settings of `args` with the data set's defaults, for [`limits::check_settings`].
+fn settings(args: &Args, activations: usize) -> limits::Settings {
+    let defaults = args.dataset.defaults();
+    limits::Settings {
+        steps: args.steps.unwrap_or(defaults.steps),
+        eval_every: args.eval_every.unwrap_or(defaults.eval_every),
+        hist_every: args.hist_every,
+        log_every: args.log_every,
+        lr: args.lr.unwrap_or(defaults.lr),
+        threads: args.threads,
+        seed: args.seed,
+        seeds: args.seeds,
+        activations,
+    }
+}
+
+/// What every run of a study shares once the settings are checked and the data loaded.
+struct RunPlan<'a> {
+    steps: i64,
+    batch_size: i64,
+    device: tch::Device,
+    data: &'a LoadedData,
+}
+
+/// Trains one run in `task`'s directory (made ready by [`sweep::pick`]) or, outside a sweep,
+/// in a fresh directory, reporting an unsuccessful end on `err`; a run that cannot even start
+/// is a failed run, so the grid goes on.
+fn run_one(
+    args: &Args,
+    plan: &RunPlan<'_>,
+    activation: Activation,
+    seed: u64,
+    task: Option<&Task>,
+    stop: &StopRequest,
+    err: &mut dyn Write,
+) -> RunResults {
+    let kind = activation.kind();
+    let name = if args.seeds > 1 {
+        study_spec::layout::seeded_run_name(kind, seed)
+    } else {
+        kind.to_string()
+    };
+    let parent = args.logdir.join(args.dataset.name());
+    let run_dir = match task {
+        Some(task) => Ok(task.run_dir.clone()),
+        None => rundir::create_unique(&parent, &name),
+    };
+    let results = match run_dir {
+        Ok(run_dir) => {
+            let config = run_config(args, activation, seed, plan, run_dir);
+            let progress = RunProgress::new(&config);
+            let results = train::train(&config, plan.data, progress.bar(), stop);
+            match (&results.status.end, &results.metrics) {
+                (RunEnd::Finished, Some(m)) => {
+                    progress.finish(format!("test accuracy {:.4}", m.test_accuracy))
+                }
+                (end, _) => progress.fail(end.label().into()),
+            }
+            results
+        }
+        Err(e) => {
+            let config = run_config(args, activation, seed, plan, parent.join(&name));
+            let end = RunEnd::Failed {
+                error: Causes(&e).to_string(),
+            };
+            RunResults {
+                status: RunStatus::new(end, 0, kind.name(), config.lr),
+                config,
+                metrics: None,
+            }
+        }
+    };
+    let dir = results.config.run_dir.display();
+    match &results.status.end {
+        RunEnd::Finished => {}
+        RunEnd::Interrupted { .. } => {
+            let _ = writeln!(err, "{dir}: {}; its logs are there", results.status.reason);
+        }
+        _ => {
+            let _ = writeln!(err, "error: run {dir}: {}", results.status.reason);
+        }
+    }
+    results
 }
 
 fn run_config(
     args: &Args,
-    kind: ActivationKind,
+    activation: Activation,
     seed: u64,
-    steps: i64,
-    device: tch::Device,
-    data: &LoadedData,
+    plan: &RunPlan<'_>,
     run_dir: PathBuf,
-) -> Result<RunConfig, StudyError> {
+) -> RunConfig {
     let defaults = args.dataset.defaults();
-    Ok(RunConfig {
+    RunConfig {
         dataset: args.dataset,
-        activation: Activation::new(kind, args.leaky_slope, args.elu_alpha)
-            .map_err(|e| StudyError::InvalidSetting(e.to_string()))?,
+        activation,
         leaky_slope: args.leaky_slope,
         elu_alpha: args.elu_alpha,
-        steps,
-        batch_size: args.batch_size.unwrap_or(defaults.batch_size),
+        steps: plan.steps,
+        batch_size: plan.batch_size,
         lr: args.lr.unwrap_or(defaults.lr),
         optimizer: defaults.optimizer,
         seed,
-        device: device::name(device),
+        device: device::name(plan.device),
         threads: tch::get_num_threads(),
         eval_every: args.eval_every.unwrap_or(defaults.eval_every),
         hist_every: args.hist_every,
         log_every: args.log_every,
         ema_decay: defaults.ema_decay,
-        data: data.source.clone(),
-        train_examples: data.train.len(),
-        test_examples: data.test.len(),
+        data: plan.data.source.clone(),
+        train_examples: plan.data.train.len(),
+        test_examples: plan.data.test.len(),
         run_dir,
-    })
+    }
 }
 
-/// The final table: activation | test accuracy | final cross entropy | seconds.
-pub fn table(outcomes: &[RunOutcome]) -> String {
+/// The final table: run | activation | status | test accuracy | final cross entropy | seconds.
+pub fn table(outcomes: &[RunResults]) -> String {
     let mut s = String::new();
-    let header = [
-        "run",
-        "activation",
-        "test accuracy",
-        "final cross entropy",
-        "seconds",
-    ];
     s.push_str(&format!(
-        "{:<24} | {:<10} | {:>13} | {:>19} | {:>7}\n",
-        header[0], header[1], header[2], header[3], header[4]
+        "{:<24} | {:<10} | {:<11} | {:>13} | {:>19} | {:>7}\n",
+        "run", "activation", "status", "test accuracy", "final cross entropy", "seconds"
     ));
     s.push_str(&format!(
-        "{:-<24}-|-{:-<10}-|-{:->13}-|-{:->19}-|-{:->7}\n",
-        "", "", "", "", ""
+        "{:-<24}-|-{:-<10}-|-{:-<11}-|-{:->13}-|-{:->19}-|-{:->7}\n",
+        "", "", "", "", "", ""
     ));
     for o in outcomes {
         let run = o
@@ -350,14 +461,15 @@ pub fn table(outcomes: &[RunOutcome]) -> String {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let kind = o.config.activation_kind().name();
-        match &o.result {
-            Ok(m) => s.push_str(&format!(
-                "{run:<24} | {kind:<10} | {:>13.4} | {:>19.4} | {:>7.1}\n",
+        let status = o.status.end.label();
+        match &o.metrics {
+            Some(m) => s.push_str(&format!(
+                "{run:<24} | {kind:<10} | {status:<11} | {:>13.4} | {:>19.4} | {:>7.1}\n",
                 m.test_accuracy, m.final_cross_entropy, m.seconds
             )),
-            Err(_) => s.push_str(&format!(
-                "{run:<24} | {kind:<10} | {:>13} | {:>19} | {:>7}\n",
-                "failed", "-", "-"
+            None => s.push_str(&format!(
+                "{run:<24} | {kind:<10} | {status:<11} | {:>13} | {:>19} | {:>7}\n",
+                "-", "-", "-"
             )),
         }
     }

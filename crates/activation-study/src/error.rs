@@ -1,5 +1,9 @@
-//! Error types of the library: one enum for data sets, one for everything a training run can hit.
+//! Error types of the library: one enum for data sets, one for everything a training run can
+//! hit. Policy: a variant's message says what failed, where, and the fix; the underlying
+//! error is its [`source`](std::error::Error::source), never repeated in the message.
 
+use std::error::Error;
+use std::fmt;
 use std::path::PathBuf;
 
 /// How to get the data sets; appended to every data error.
@@ -9,6 +13,7 @@ pub const DATA_HINT: &str = "run ./scripts/setup.sh to fetch MNIST and the 20-im
 
 /// Something wrong with a data set file or directory.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DataError {
     /// A file the data set needs is not there.
     #[error("{dataset} file {} is missing; {DATA_HINT}", path.display())]
@@ -19,7 +24,7 @@ pub enum DataError {
         path: PathBuf,
     },
     /// A file exists but could not be read.
-    #[error("cannot read {dataset} file {}: {source}; {DATA_HINT}", path.display())]
+    #[error("cannot read {dataset} file {}; {DATA_HINT}", path.display())]
     Read {
         /// Which data set the file belongs to.
         dataset: &'static str,
@@ -53,7 +58,7 @@ pub enum DataError {
         labels: usize,
     },
     /// Copying the data onto the training device failed.
-    #[error("cannot move the {dataset} data onto the device: {source}")]
+    #[error("cannot move the {dataset} data onto the device")]
     Tensor {
         /// Which data set.
         dataset: &'static str,
@@ -120,15 +125,16 @@ pub enum FormatError {
 
 /// Anything that stops a training run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StudyError {
     /// A data set could not be loaded.
     #[error(transparent)]
     Data(#[from] DataError),
-    /// A libtorch operation failed.
-    #[error("libtorch: {0}")]
-    Tch(#[from] tch::TchError),
+    /// A libtorch operation failed (its C++ stack trace dropped, see [`without_cpp_trace`]).
+    #[error("a libtorch operation failed")]
+    Tch(#[source] tch::TchError),
     /// The TensorBoard logger failed.
-    #[error("TensorBoard logging for run {}: {source}", run_dir.display())]
+    #[error("TensorBoard logging for run {} failed", run_dir.display())]
     Log {
         /// The run directory being written.
         run_dir: PathBuf,
@@ -136,7 +142,7 @@ pub enum StudyError {
         source: tensorboard_logger::Error,
     },
     /// A run directory could not be created or written.
-    #[error("cannot write run directory {}: {source}; choose a writable --logdir", path.display())]
+    #[error("cannot write run directory {}; choose a writable --logdir", path.display())]
     RunDir {
         /// The path that failed.
         path: PathBuf,
@@ -144,7 +150,7 @@ pub enum StudyError {
         source: std::io::Error,
     },
     /// `results.json` could not be serialised.
-    #[error("cannot serialise the results of {}: {source}", path.display())]
+    #[error("cannot serialise the results of {}", path.display())]
     Json {
         /// The file being written.
         path: PathBuf,
@@ -157,22 +163,17 @@ pub enum StudyError {
          (no GPU, no driver, or a CPU-only libtorch); use --device auto or --device cpu"
     )]
     CudaUnavailable,
-    /// The loss became NaN or infinite.
+    /// `results.json` could not be written; nothing was left at its path.
     #[error(
-        "training diverged: {what} is {value} at step {step} ({activation}, lr {lr}); \
-         try a smaller --lr"
+        "cannot write {}, so the run's results are only in its event file; free some space or \
+         choose another --logdir",
+        path.display()
     )]
-    Diverged {
-        /// Which quantity.
-        what: &'static str,
-        /// Its value.
-        value: f64,
-        /// The step.
-        step: i64,
-        /// The activation of the run.
-        activation: String,
-        /// The learning rate of the run.
-        lr: f64,
+    Results {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
     },
     /// A setting is out of range.
     #[error("invalid setting: {0}")]
@@ -180,4 +181,83 @@ pub enum StudyError {
     /// A sweep task could not be chosen or its run directory prepared.
     #[error(transparent)]
     Sweep(#[from] crate::sweep::SweepError),
+}
+
+impl From<tch::TchError> for StudyError {
+    fn from(error: tch::TchError) -> Self {
+        StudyError::Tch(without_cpp_trace(error))
+    }
+}
+
+/// libtorch's message of `error` without the C++ stack trace libtorch appends to every
+/// error (`Exception raised from ... frame #0: ...`), which reads like a crash and says
+/// nothing to a user; kept when `TORCH_SHOW_CPP_STACKTRACES=1`, PyTorch's own switch for it.
+pub fn without_cpp_trace(error: tch::TchError) -> tch::TchError {
+    let keep = std::env::var_os("TORCH_SHOW_CPP_STACKTRACES").is_some_and(|v| v == "1");
+    match error {
+        tch::TchError::Torch(message) if !keep => {
+            let cut = message
+                .find("\nException raised from")
+                .unwrap_or(message.len());
+            tch::TchError::Torch(message[..cut].to_owned())
+        }
+        other => other,
+    }
+}
+
+/// The causes of `error`, outermost first, without one whose text its parent's message
+/// already holds (an error that both prints its cause and returns it as `source`).
+pub fn causes<'a>(
+    error: &'a (dyn Error + 'static),
+) -> impl Iterator<Item = &'a (dyn Error + 'static)> {
+    let mut parent = error.to_string();
+    std::iter::successors(error.source(), |e| Error::source(*e)).filter(move |cause| {
+        let text = cause.to_string();
+        let repeated = parent.contains(&text);
+        parent = text;
+        !repeated
+    })
+}
+
+/// An error with its causes on one line, `: `-joined.
+///
+/// ```
+/// use activation_study::error::{Causes, StudyError};
+/// let error = StudyError::RunDir {
+///     path: "logs/mnist".into(),
+///     source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+/// };
+/// assert_eq!(
+///     Causes(&error).to_string(),
+///     "cannot write run directory logs/mnist; choose a writable --logdir: permission denied"
+/// );
+/// ```
+#[derive(Debug)]
+pub struct Causes<'a>(pub &'a (dyn Error + 'static));
+
+impl fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        for cause in causes(self.0) {
+            write!(f, ": {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_libtorch_error_reads_as_its_message_without_the_cpp_stack_trace() {
+        let t = tch::Tensor::from_slice(&[1.0f32, 2.0]);
+        let error = StudyError::from(t.f_view([3]).unwrap_err());
+        let text = Causes(&error).to_string();
+        assert_eq!(
+            text,
+            "a libtorch operation failed: Internal torch error: shape '[3]' is invalid for \
+             input of size 2"
+        );
+    }
 }

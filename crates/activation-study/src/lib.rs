@@ -6,8 +6,10 @@
 //! blocks of the [`models`]; [`data`] loads, batches and preprocesses the data sets on the
 //! training device; [`config`] is what defines a run; [`train`] runs one, logging through
 //! [`summaries`] (with a [`WeightAverage`](ema::WeightAverage) where the tutorial evaluates
-//! one) into a directory from [`rundir`] on a device chosen by [`device`]; [`cli`] is the
-//! `train` command that plans the runs and prints the table, after [`heap`] tunes the allocator
+//! one) into a directory from [`rundir`] on a device chosen by [`device`], while [`health`]
+//! watches for divergence; how it ended ([`run_end`]) goes into [`results`]; [`cli`] is the
+//! `train` command that checks every setting against [`limits`], plans the runs, stops on
+//! the signals [`interrupt`] catches and prints the table, after [`heap`] tunes the allocator
 //! for the step loop; [`sweep`] numbers the runs as tasks of a job array, and [`progress`]
 //! shows each run on a terminal or in a job's output file.
 //!
@@ -22,11 +24,16 @@ pub mod data;
 pub mod device;
 pub mod ema;
 pub mod error;
+pub mod health;
 pub mod heap;
 pub mod init;
+pub mod interrupt;
+pub mod limits;
 pub mod lrn;
 pub mod models;
 pub mod progress;
+pub mod results;
+pub mod run_end;
 pub mod rundir;
 pub mod summaries;
 pub mod sweep;

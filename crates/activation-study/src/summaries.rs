@@ -13,6 +13,7 @@ use crate::activation::Activation;
 use crate::config::RunConfig;
 use crate::error::StudyError;
 use crate::models::StudyNet;
+use crate::run_end::RunEnd;
 
 // The tags are the study's (`study-spec`), where the report reads them too.
 pub use study_spec::tags::{
@@ -312,11 +313,12 @@ impl RunLog {
         })
     }
 
-    /// Flushes and closes the event file, reporting any error of the writer thread.
-    pub fn close(self) -> Result<(), StudyError> {
+    /// Flushes and closes the event file after a run that ended as `end`, recording the end
+    /// as the HParams session status; reports any error of the writer thread.
+    pub fn close(self, end: &RunEnd) -> Result<(), StudyError> {
         let run_dir = self.run_dir;
         self.writer
-            .close()
+            .close_with_status(end.session_status())
             .map_err(|source| StudyError::Log { run_dir, source })
     }
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use activation_study::cli;
 use activation_study::data::cifar;
+use activation_study::run_end::RunEnd;
 use activation_study::summaries::CROSS_ENTROPY;
 use tensorboard_logger::reader;
 
@@ -91,10 +92,16 @@ fn on_20_real_images_relu_fits_and_sigmoid_stays_at_the_label_entropy() {
             .iter()
             .find(|o| o.config.activation_kind().name() == kind)
             .unwrap();
-        assert!(o.result.is_ok(), "{kind}: {:?}", o.result);
-        late_cross_entropy(&o.config.run_dir)
+        assert!(o.metrics.is_some(), "{kind}: {:?}", o.status);
+        (late_cross_entropy(&o.config.run_dir), &o.status.end)
     };
-    let (sigmoid, relu) = (late("sigmoid"), late("relu"));
+    let ((sigmoid, sigmoid_end), (relu, relu_end)) = (late("sigmoid"), late("relu"));
+    // What the table and results.json say of each: sigmoid learned nothing.
+    assert!(
+        matches!(sigmoid_end, RunEnd::NoBetterThanChance { .. }),
+        "{sigmoid_end:?}"
+    );
+    assert_eq!(relu_end, &RunEnd::Finished);
     // ReLU fits the images: far below ln 10 (2.30) and below a quarter of the label entropy.
     assert!(relu < label_entropy / 4.0, "ReLU cross entropy {relu}");
     // Sigmoid learns at most the label frequencies: no better than ignoring the images.

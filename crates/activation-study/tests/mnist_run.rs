@@ -6,22 +6,10 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
 
 use activation_study::cli;
-use activation_study::train::{RESULTS_FILE, RunResults};
-
-/// libtorch's random generator is process-wide: tests of this file that train at the same time
-/// would draw from each other's sequence, and the seed test could not see a run repeat itself.
-static TRAINING: Mutex<()> = Mutex::new(());
-
-/// Waits until no other test of this file trains; a test that failed while training does not
-/// block the others.
-fn train_alone() -> MutexGuard<'static, ()> {
-    TRAINING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use activation_study::results::{RESULTS_FILE, RunResults};
+use activation_study::run_end::RunEnd;
 
 /// Loads a run directory with TensorBoard's own reader and prints, as JSON, its tags by
 /// kind, the hparams of its session start, its config text and its last test accuracy.
@@ -73,7 +61,7 @@ fn strings(v: &serde_json::Value) -> BTreeSet<String> {
 
 #[test]
 fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
-    let _one_at_a_time = train_alone();
+    let _one_at_a_time = common::train_alone();
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().join("logs");
     let root = common::data_root();
@@ -99,7 +87,9 @@ fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
     assert_eq!(outcomes.len(), 2);
 
     for outcome in &outcomes {
-        let metrics = outcome.result.as_ref().unwrap();
+        assert_eq!(outcome.status.end, RunEnd::Finished, "{:?}", outcome.status);
+        assert_eq!(outcome.status.last_step, 200);
+        let metrics = outcome.metrics.as_ref().unwrap();
         let kind = outcome.config.activation_kind().name();
         let run_dir = logdir.join("mnist").join(kind);
         assert_eq!(outcome.config.run_dir, run_dir);
@@ -110,18 +100,22 @@ fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
             "{table}"
         );
 
-        // results.json holds exactly the run's configuration and metrics (compared as text:
-        // serde_json's default float parsing may differ from the printed value in the last bit).
+        // results.json holds exactly the run's configuration, status and metrics (compared as
+        // text: serde_json's default float parsing may differ from the printed value in the
+        // last bit).
         let file = std::fs::read(run_dir.join(RESULTS_FILE)).unwrap();
         let saved: RunResults = serde_json::from_slice(&file).unwrap();
         assert_eq!(saved.config, outcome.config);
-        let expected = RunResults {
-            config: outcome.config.clone(),
-            metrics: metrics.clone(),
-        };
-        assert_eq!(file, serde_json::to_vec_pretty(&expected).unwrap());
+        let mut expected = serde_json::to_vec_pretty(outcome).unwrap();
+        expected.push(b'\n');
+        assert_eq!(file, expected);
 
         let tb = read_back(&run_dir);
+        // Only a finished run is a success in TensorBoard's HParams dashboard.
+        assert_eq!(
+            common::tensorboard_end(&run_dir)["status"],
+            "STATUS_SUCCESS"
+        );
         let accuracies: Vec<f64> = tb["test_accuracy"]
             .as_array()
             .unwrap()
@@ -208,7 +202,7 @@ fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
 
 #[test]
 fn a_second_run_of_the_same_activation_gets_its_own_directory() {
-    let _one_at_a_time = train_alone();
+    let _one_at_a_time = common::train_alone();
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().to_str().unwrap().to_string();
     let root = common::data_root();
@@ -235,7 +229,7 @@ fn a_second_run_of_the_same_activation_gets_its_own_directory() {
 
 #[test]
 fn seeds_repeat_an_activation_with_consecutive_seeds_in_named_runs() {
-    let _one_at_a_time = train_alone();
+    let _one_at_a_time = common::train_alone();
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().to_str().unwrap().to_string();
     let root = common::data_root();
@@ -270,7 +264,7 @@ fn seeds_repeat_an_activation_with_consecutive_seeds_in_named_runs() {
     // Different seeds, different initial weights: the first losses differ.
     let losses: Vec<f64> = outcomes
         .iter()
-        .map(|o| o.result.as_ref().unwrap().final_cross_entropy)
+        .map(|o| o.metrics.as_ref().unwrap().final_cross_entropy)
         .collect();
     assert_ne!(losses[0], losses[1]);
     // The same seed again repeats the run: weights, batch order and dropout.
@@ -289,10 +283,10 @@ fn seeds_repeat_an_activation_with_consecutive_seeds_in_named_runs() {
         root.to_str().unwrap(),
     ];
     let repeat = cli::run(&common::args(&again), &mut Vec::new(), &mut Vec::new()).unwrap();
-    let metrics = repeat[0].result.as_ref().unwrap();
+    let metrics = repeat[0].metrics.as_ref().unwrap();
     assert_eq!(metrics.final_cross_entropy, losses[0]);
     assert_eq!(
         metrics.test_accuracy,
-        outcomes[0].result.as_ref().unwrap().test_accuracy
+        outcomes[0].metrics.as_ref().unwrap().test_accuracy
     );
 }

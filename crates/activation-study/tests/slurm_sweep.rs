@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use activation_study::results::{RESULTS_FILE, RunResults};
 use activation_study::sweep::INDEX_VARIABLES;
-use activation_study::train::{RESULTS_FILE, RunResults};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -175,7 +175,7 @@ fn a_kubernetes_task_runs_once_then_is_skipped_under_slurm() {
     assert!(output.status.success(), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "task 1: {} is finished (results.json is there); skipping it",
+            "task 1: {} has ended (finished, as its results.json says); skipping it",
             run_dir.display()
         )),
         "{stderr}"
@@ -262,7 +262,7 @@ fn a_killed_attempt_is_moved_aside_and_tensorboard_sees_one_clean_run() {
     let aside = tmp.path().join("logs.attempts/mnist/relu-seed0.1");
     assert!(
         stderr.contains(&format!(
-            "task 0: an earlier attempt in {} died (no results.json); moved it to {}, starting again",
+            "task 0: an earlier attempt in {} died (no results file); moved it to {}, starting again",
             run_dir.display(),
             aside.display()
         )),

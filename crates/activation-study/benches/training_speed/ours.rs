@@ -6,9 +6,11 @@ use std::time::Instant;
 use activation_study::activation::Activation;
 use activation_study::data::batches::ShuffledBatches;
 use activation_study::data::{self, Dataset, LoadedData, augment};
+use activation_study::health::DivergenceWatch;
 use activation_study::models::{MnistNet, StudyNet};
+use activation_study::run_end::RunEnd;
 use activation_study::summaries::{RunLog, StepLosses};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use tch::nn::{self, OptimizerConfig};
 use tch::{Device, Kind, Reduction, TchError, Tensor};
 
@@ -49,7 +51,7 @@ impl Ours {
     ///
     /// The loop is `activation_study::train::train`'s, minus its progress bar, test evaluations
     /// and run files: the same batches, preprocessing, forward pass, losses, Adam step and
-    /// `RunLog` calls at the same cadence (scalars every step; layers, parameters and images
+    /// `RunLog` calls at the same cadence and its divergence watch (scalars every step; layers, parameters and images
     /// on the first, every `histogram_every`-th and the last step).
     pub fn run(&self, settings: &Settings, logdir: Option<&Path>) -> Result<Measured> {
         let device = self.initial.device();
@@ -65,6 +67,7 @@ impl Ours {
         let mut captured = Vec::with_capacity(net.activation_layers().len());
         let mut weight_losses = Vec::with_capacity(net.weight_loss_layers().len());
         let zero = Tensor::f_zeros([], (Kind::Float, device))?;
+        let mut watch = DivergenceWatch::new(device)?;
         let mut last_losses = Vec::with_capacity(LAST_LOSSES);
         let (total_steps, every) = (
             (settings.warmup + settings.steps) as i64,
@@ -99,6 +102,12 @@ impl Ours {
             total.f_backward()?;
             clock.lap(Phase::Backward);
             opt.step();
+            // train's divergence watch, read every step as train does on the CPU; its cost
+            // counts with the optimiser's.
+            watch.observe(&total)?;
+            if let Some(divergence) = watch.check()? {
+                bail!("the benchmark run diverged: {divergence:?}");
+            }
             clock.lap(Phase::Optimizer);
             if let Some(log) = log.as_mut() {
                 let accuracy = accuracy(&logits.f_detach()?, &labels)?;
@@ -130,7 +139,7 @@ impl Ours {
         }
         let closing = Instant::now();
         if let Some(log) = log {
-            log.close()?;
+            log.close(&RunEnd::Finished)?;
             clock.lap(Phase::Close);
         }
         let (images_per_s, mean_images_per_s) = windows.rates(

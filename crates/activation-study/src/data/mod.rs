@@ -185,7 +185,7 @@ pub fn load(dataset: Dataset, root: &Path, device: Device) -> Result<LoadedData,
     let to_device = |raw: &RawImages| {
         raw.to_device(device).map_err(|source| DataError::Tensor {
             dataset: name,
-            source,
+            source: crate::error::without_cpp_trace(source),
         })
     };
     Ok(LoadedData {

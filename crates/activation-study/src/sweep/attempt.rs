@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use super::error::SweepError;
 use super::grid::Task;
-use crate::train::RESULTS_FILE;
+use crate::results::RESULTS_FILE;
+use crate::run_end::{RunEnd, RunStatus};
 
 /// What [`start`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,20 +52,31 @@ pub fn attempts_root(logdir: &Path) -> Result<PathBuf, SweepError> {
 pub fn start(task: &Task, logdir: &Path, err: &mut dyn Write) -> Result<TaskStart, SweepError> {
     let dir = &task.run_dir;
     let results = dir.join(RESULTS_FILE);
-    let finished = results.try_exists().map_err(|source| SweepError::RunDir {
+    let exists = results.try_exists().map_err(|source| SweepError::RunDir {
         action: "check",
         path: results.clone(),
         source,
     })?;
-    if finished {
-        let _ = writeln!(
-            err,
-            "task {}: {} is finished ({RESULTS_FILE} is there); skipping it",
-            task.index,
-            dir.display()
-        );
-        return Ok(TaskStart::Finished);
-    }
+    // Why the attempt in `dir`, if any, must be run again, in words.
+    let rerun_because = if exists {
+        match recorded_end(&results) {
+            Some(RunEnd::Interrupted { .. }) => "was interrupted",
+            Some(RunEnd::Failed { .. }) => "failed",
+            Some(end) => {
+                let _ = writeln!(
+                    err,
+                    "task {}: {} has ended ({}, as its {RESULTS_FILE} says); skipping it",
+                    task.index,
+                    dir.display(),
+                    end.label()
+                );
+                return Ok(TaskStart::Finished);
+            }
+            None => "left an unreadable results file",
+        }
+    } else {
+        "died (no results file)"
+    };
     let is_empty = match std::fs::read_dir(dir) {
         Ok(mut entries) => Some(entries.next().is_none()),
         Err(e) if e.kind() == ErrorKind::NotFound => None,
@@ -91,8 +103,7 @@ pub fn start(task: &Task, logdir: &Path, err: &mut dyn Write) -> Result<TaskStar
             let to = move_aside(task, logdir)?;
             let _ = writeln!(
                 err,
-                "task {}: an earlier attempt in {} died (no {RESULTS_FILE}); moved it to {}, \
-                 starting again",
+                "task {}: an earlier attempt in {} {rerun_because}; moved it to {}, starting again",
                 task.index,
                 dir.display(),
                 to.display()
@@ -119,6 +130,20 @@ pub fn start(task: &Task, logdir: &Path, err: &mut dyn Write) -> Result<TaskStar
             source,
         }),
     }
+}
+
+/// How the run whose `results.json` is at `path` ended; `None` when the file cannot be read
+/// or parsed, as a crash while writing it would leave it.
+fn recorded_end(path: &Path) -> Option<RunEnd> {
+    /// The part of `results.json` that says how the run ended.
+    #[derive(serde::Deserialize)]
+    struct Recorded {
+        status: RunStatus,
+    }
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice::<Recorded>(&bytes)
+        .ok()
+        .map(|r| r.status.end)
 }
 
 /// Moves `task`'s run directory to the first free `<name>.<n>` under the attempts root.
@@ -194,14 +219,33 @@ mod tests {
         let said = String::from_utf8(messages).unwrap();
         assert!(
             said.contains(&format!(
-                "task 0: an earlier attempt in {} died (no results.json); moved it to {}",
+                "task 0: an earlier attempt in {} died (no results file); moved it to {}",
                 task.run_dir.display(),
                 attempts.join("elu-seed3.2").display()
             )),
             "{said}"
         );
 
-        std::fs::write(task.run_dir.join(RESULTS_FILE), b"{}").unwrap();
+        // A preempted task wrote its results as interrupted: it runs again.
+        let interrupted = r#"{"status": {"end": "interrupted", "signal": "SIGTERM", "reason": "stopped", "last_step": 7}}"#;
+        std::fs::write(task.run_dir.join(RESULTS_FILE), interrupted).unwrap();
+        let mut messages = Vec::new();
+        let again = start(&task, &logdir, &mut messages).unwrap();
+        let to = attempts.join("elu-seed3.3");
+        assert_eq!(
+            again,
+            TaskStart::Fresh {
+                moved_aside: Some(to.clone())
+            }
+        );
+        assert!(
+            String::from_utf8(messages)
+                .unwrap()
+                .contains("an earlier attempt in ")
+        );
+
+        let finished = r#"{"status": {"end": "finished", "reason": "finished", "last_step": 60}}"#;
+        std::fs::write(task.run_dir.join(RESULTS_FILE), finished).unwrap();
         let mut messages = Vec::new();
         assert_eq!(
             start(&task, &logdir, &mut messages).unwrap(),
@@ -211,7 +255,7 @@ mod tests {
         assert_eq!(
             String::from_utf8(messages).unwrap(),
             format!(
-                "task 0: {} is finished (results.json is there); skipping it\n",
+                "task 0: {} has ended (finished, as its results.json says); skipping it\n",
                 task.run_dir.display()
             )
         );

@@ -1,6 +1,20 @@
 //! Shared helpers of the integration tests: where the real data and the real TensorBoard are.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// libtorch's random generator is process-wide: tests of one file that train at the same time
+/// would draw from each other's sequence, and a seed test could not see a run repeat itself.
+static TRAINING: Mutex<()> = Mutex::new(());
+
+/// Waits until no other test of this test binary trains; a test that failed while training
+/// does not block the others.
+#[allow(dead_code, reason = "not every test binary uses every helper")]
+pub fn train_alone() -> MutexGuard<'static, ()> {
+    TRAINING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The data root written by `scripts/setup.sh` into `.cargo/config.toml`.
 #[allow(dead_code, reason = "not every test binary uses every helper")]
@@ -32,4 +46,72 @@ pub fn args(flags: &[&str]) -> activation_study::cli::Args {
         std::iter::once("train").chain(flags.iter().copied()),
     )
     .expect("valid flags")
+}
+
+/// A run configuration of the MNIST defaults for `run_dir`, for tests that need one without
+/// training.
+#[allow(dead_code, reason = "not every test binary uses every helper")]
+pub fn run_config(run_dir: PathBuf) -> activation_study::config::RunConfig {
+    use activation_study::activation::{Activation, ActivationKind};
+    use activation_study::data::{DataSource, Dataset};
+    let d = Dataset::Mnist.defaults();
+    activation_study::config::RunConfig {
+        dataset: Dataset::Mnist,
+        activation: Activation::new(ActivationKind::Relu, 0.2, 1.0).expect("valid activation"),
+        leaky_slope: 0.2,
+        elu_alpha: 1.0,
+        steps: d.steps,
+        batch_size: d.batch_size,
+        lr: d.lr,
+        optimizer: d.optimizer,
+        seed: 0,
+        device: "cpu".into(),
+        threads: 1,
+        eval_every: d.eval_every,
+        hist_every: 100,
+        log_every: 10,
+        ema_decay: d.ema_decay,
+        data: DataSource {
+            path: PathBuf::from("data/mnist"),
+            smoke_test_sample: false,
+        },
+        train_examples: 60_000,
+        test_examples: 10_000,
+        run_dir,
+    }
+}
+
+/// Prints, as JSON, the HParams session end status TensorBoard's own reader finds in a run
+/// directory (null when there is none) and the steps of its `cross_entropy` scalars.
+const READ_END: &str = r#"
+import json, sys
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+ea = EventAccumulator(sys.argv[1], size_guidance={"scalars": 0, "tensors": 0})
+ea.Reload()
+status = None
+for tag, content in ea.PluginTagToContent("hparams").items():
+    data = plugin_data_pb2.HParamsPluginData.FromString(content)
+    if data.HasField("session_end_info"):
+        status = api_pb2.Status.Name(data.session_end_info.status)
+scalars = ea.Tags()["scalars"]
+steps = [s.step for s in ea.Scalars("cross_entropy")] if "cross_entropy" in scalars else []
+print(json.dumps({"status": status, "steps": steps}))
+"#;
+
+/// The session end status and the logged steps of a run directory, as TensorBoard reads them.
+#[allow(dead_code, reason = "not every test binary uses every helper")]
+pub fn tensorboard_end(run_dir: &Path) -> serde_json::Value {
+    let out = std::process::Command::new(python())
+        .arg("-c")
+        .arg(READ_END)
+        .arg(run_dir)
+        .output()
+        .expect("run the venv's python");
+    assert!(
+        out.status.success(),
+        "TensorBoard read-back failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("read-back prints JSON")
 }

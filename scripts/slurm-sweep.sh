@@ -145,7 +145,9 @@ failed=0
 while read -r index dataset activation seed run_dir; do
     state="$(printf '%s\n' "$states" | awk -v i="$index" '$1 == i { print $2 " (exit " $3 ")" }')"
     if [[ -f "$run_dir/results.json" ]]; then
-        result="results.json written"
+        # How the run ended, as train recorded it (finished, no_better_than_chance, ...).
+        end="$(sed -n 's/^ *"end": "\([a-z_]*\)".*/\1/p' "$run_dir/results.json" | head -n 1)"
+        result="ended ${end:-without a status}"
     else
         result="no results.json"
         failed=$((failed + 1))
@@ -157,7 +159,7 @@ while read -r index dataset activation seed run_dir; do
 done <<<"$plan"
 if [[ "$failed" -gt 0 ]]; then
     echo "job $job: $failed of $tasks tasks failed; see $output_dir/${job}_<task>.out, and \
-resubmit the same command to rerun only those" >&2
+resubmit the same command to rerun those that died, failed or were stopped (tasks whose run ended, at chance or diverged included, are skipped)" >&2
     exit 1
 fi
 echo "job $job: all $tasks tasks completed" >&2

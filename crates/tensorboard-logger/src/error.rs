@@ -12,6 +12,7 @@ use crate::record::RecordError;
 use crate::summary::histogram::HistogramError;
 use crate::summary::hparams::HParamError;
 use crate::summary::image::ImageError;
+use crate::summary::scalar::ScalarError;
 use crate::tag::TagError;
 
 /// Everything that can go wrong writing or reading event files.
@@ -65,6 +66,23 @@ pub enum Error {
     NoScalars {
         /// The main tag.
         main_tag: String,
+    },
+    /// A value given to `add_scalar` could not be read as one number.
+    #[error("scalar {tag:?}: {cause}")]
+    Scalar {
+        /// The tag.
+        tag: String,
+        /// What is wrong.
+        cause: ScalarError,
+    },
+    /// A tch operation on a tensor being logged failed.
+    #[cfg(feature = "tch")]
+    #[error("tensor for {tag:?}: {cause}")]
+    Tensor {
+        /// The tag the tensor was logged under.
+        tag: String,
+        /// The tch error.
+        cause: tch::TchError,
     },
     /// Histogram data could not be made from the values given, or hand-made data is
     /// inconsistent.

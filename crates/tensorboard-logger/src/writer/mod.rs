@@ -15,6 +15,8 @@ mod builder;
 mod queue;
 mod shared;
 mod tags;
+#[cfg(feature = "tch")]
+mod tensors;
 mod thread;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +32,7 @@ use crate::event_file::wall_time;
 use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
+use crate::summary::scalar::ScalarValue;
 use queue::Queue;
 use shared::Shared;
 use tags::Tags;
@@ -70,6 +73,8 @@ pub struct SummaryWriter {
     thread: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
     tags: Tags,
+    #[cfg(feature = "tch")]
+    var_tags: tensors::VarTagCache,
 }
 
 impl SummaryWriter {
@@ -105,6 +110,8 @@ impl SummaryWriter {
             thread: Some(thread),
             shared,
             tags: Tags::default(),
+            #[cfg(feature = "tch")]
+            var_tags: tensors::VarTagCache::default(),
         }
     }
 
@@ -228,12 +235,22 @@ fn now() -> f64 {
 }
 
 impl SummaryWriter {
-    /// Logs a scalar. NaN and ±∞ are written as given (TensorBoard plots them), so a
-    /// diverging loss stays visible.
+    /// Logs a scalar: an `f32`, an `f64` (stored as the nearest `f32`, as torch stores
+    /// it), or with the `tch` feature a `&Tensor` holding one value on any device, read
+    /// with one copy to the host (see [`ScalarValue`]). NaN and ±∞ are written as given
+    /// (TensorBoard plots them), so a diverging loss stays visible.
     ///
     /// Tags follow the [tag policy](crate::tag); an invalid tag is an error naming a
     /// valid alternative.
-    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// writer.add_scalar("loss", 0.5_f32, 0)?;
+    /// writer.add_scalar("lr", 1e-3_f64, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_scalar(&self, tag: &str, value: impl ScalarValue, step: i64) -> Result<(), Error> {
         self.scalar_at(now(), tag, value, step)
     }
 
@@ -334,9 +351,19 @@ impl SummaryWriter {
     // `WithWallTime` (stamped with its time). Each first returns a pending error of the
     // writer thread.
 
-    fn scalar_at(&self, wall_time: f64, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+    fn scalar_at(
+        &self,
+        wall_time: f64,
+        tag: &str,
+        value: impl ScalarValue,
+        step: i64,
+    ) -> Result<(), Error> {
         self.shared.check()?;
         let tag = self.tags.get(tag)?;
+        let value = value.to_f32().map_err(|cause| Error::Scalar {
+            tag: tag.to_string(),
+            cause,
+        })?;
         self.send(Item::Scalar {
             tag,
             value,
@@ -495,7 +522,7 @@ impl SummaryWriter {
 
 impl WithWallTime<'_> {
     /// [`SummaryWriter::add_scalar`] at this wall time.
-    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+    pub fn add_scalar(&self, tag: &str, value: impl ScalarValue, step: i64) -> Result<(), Error> {
         self.writer.scalar_at(self.wall_time, tag, value, step)
     }
 

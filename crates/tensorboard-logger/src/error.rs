@@ -37,6 +37,18 @@ pub enum Error {
         /// Why.
         cause: io::Error,
     },
+    /// [`SummaryWriterBuilder::filename_suffix`](crate::SummaryWriterBuilder::filename_suffix)
+    /// holds a character that would take the file out of its directory.
+    #[error(
+        "filename suffix {suffix:?} contains {bad:?}; a suffix is part of the event file's \
+         name and may not hold '/', '\\\\' or NUL"
+    )]
+    InvalidFilenameSuffix {
+        /// The suffix given.
+        suffix: String,
+        /// The first character not allowed.
+        bad: char,
+    },
     /// The background writer thread could not be started.
     #[error("cannot start the writer thread for {}: {cause}", path.display())]
     SpawnWriter {

@@ -604,6 +604,7 @@ mod tests {
         let settings = thread::Settings {
             flush_interval: Duration::from_secs(60),
             fsync_on_flush: false,
+            purge_step: None,
         };
         let writer = builder::spawn("/dev".into(), file, "/dev/full".into(), settings, 8).unwrap();
         writer.add_scalar("loss", 1.0, 0).unwrap();

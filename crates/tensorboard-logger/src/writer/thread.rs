@@ -12,7 +12,9 @@ use std::time::{Duration, Instant, SystemTime};
 use super::queue::{Queue, Wait};
 use super::shared::{Failure, Shared};
 use crate::event_file::{EventWriter, wall_time};
+use crate::proto::tensorboard::event::What;
 use crate::proto::tensorboard::summary::Value;
+use crate::proto::tensorboard::{Event, SessionLog, session_log};
 use crate::summary::histogram::HistogramData;
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
@@ -79,6 +81,8 @@ pub(crate) enum Item {
 pub(crate) struct Settings {
     pub flush_interval: Duration,
     pub fsync_on_flush: bool,
+    /// Where a resumed run starts: written as a `SessionLog` `START` at this step.
+    pub purge_step: Option<i64>,
 }
 
 /// The writer thread's state.
@@ -112,17 +116,31 @@ impl Drop for EndOnExit<'_> {
 const BUFFER_BYTES: usize = 1 << 16;
 
 impl Worker {
-    /// Starts the event file (writes its `file_version` event).
+    /// Starts the event file: writes its `file_version` event and, for a resumed run,
+    /// the `SessionLog`s that make TensorBoard drop the earlier attempt's later steps.
     pub(crate) fn new(
         file: File,
         path: PathBuf,
         shared: Arc<Shared>,
         settings: Settings,
     ) -> io::Result<Self> {
-        let events = EventWriter::new(
-            BufWriter::with_capacity(BUFFER_BYTES, file),
-            wall_time(SystemTime::now()),
-        )?;
+        let now = wall_time(SystemTime::now());
+        let mut events = EventWriter::new(BufWriter::with_capacity(BUFFER_BYTES, file), now)?;
+        if let Some(step) = settings.purge_step {
+            let start = Event {
+                wall_time: now,
+                step,
+                what: Some(What::SessionLog(SessionLog {
+                    status: session_log::SessionStatus::Start.into(),
+                    ..Default::default()
+                })),
+            };
+            // TensorBoard's server takes a run's first START as the session's beginning
+            // and purges only at later ones; one START, as torch writes, purges nothing
+            // after a first attempt that wrote none. The second one always purges.
+            events.write_event(&start)?;
+            events.write_event(&start)?;
+        }
         Ok(Self {
             events,
             path,

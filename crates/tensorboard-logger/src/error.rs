@@ -12,6 +12,7 @@ use crate::record::RecordError;
 use crate::summary::histogram::HistogramError;
 use crate::summary::hparams::HParamError;
 use crate::summary::image::ImageError;
+use crate::summary::pr_curve::PrCurveError;
 use crate::summary::scalar::ScalarError;
 use crate::tag::TagError;
 
@@ -122,6 +123,14 @@ pub enum Error {
         step: i64,
         /// The encoder's error.
         cause: Arc<ImageError>,
+    },
+    /// Labels and predictions given to `add_pr_curve` do not make a curve.
+    #[error("PR curve {tag:?}: {cause}")]
+    PrCurve {
+        /// The tag.
+        tag: String,
+        /// What is wrong.
+        cause: PrCurveError,
     },
     /// Hyperparameters given to `add_hparams` were rejected.
     #[error(transparent)]

@@ -10,13 +10,14 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 /// The `.proto` files the crate uses, relative to `proto/`.
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "tensorboard/event.proto",
     "tensorboard/summary.proto",
     "tensorboard/tensor.proto",
     "tensorboard/plugins/hparams/api.proto",
     "tensorboard/plugins/hparams/plugin_data.proto",
     "tensorboard/plugins/custom_scalar/layout.proto",
+    "tensorboard/plugins/pr_curve/plugin_data.proto",
 ];
 
 /// The files prost writes for those, one per protobuf package.

@@ -360,3 +360,11 @@ pub struct Layout {
     #[prost(message, repeated, tag = "2")]
     pub category: ::prost::alloc::vec::Vec<Category>,
 }
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PrCurvePluginData {
+    /// Version 0 is the only one.
+    #[prost(int32, tag = "1")]
+    pub version: i32,
+    #[prost(uint32, tag = "2")]
+    pub num_thresholds: u32,
+}

@@ -8,6 +8,7 @@ pub mod custom_scalars;
 pub mod histogram;
 pub mod hparams;
 pub mod image;
+pub mod pr_curve;
 pub mod scalar;
 pub mod text;
 

@@ -32,6 +32,7 @@ use crate::event_file::wall_time;
 use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
+use crate::summary::pr_curve;
 use crate::summary::scalar::ScalarValue;
 use queue::Queue;
 use shared::Shared;
@@ -329,6 +330,29 @@ impl SummaryWriter {
         self.text_at(now(), tag, markdown, step)
     }
 
+    /// Logs a precision–recall curve of binary `labels` against `predictions` (each a
+    /// probability in `[0, 1]`) at `thresholds` evenly spaced thresholds
+    /// ([`pr_curve::DEFAULT_THRESHOLDS`](crate::summary::pr_curve::DEFAULT_THRESHOLDS) =
+    /// 127, as torch), for TensorBoard's PR Curves dashboard; the counts are those torch's
+    /// `add_pr_curve` computes (see [`summary::pr_curve`](crate::summary::pr_curve)).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// writer.add_pr_curve("is_seven", &[true, false, true], &[0.9, 0.6, 0.2], 127, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_pr_curve(
+        &self,
+        tag: &str,
+        labels: &[bool],
+        predictions: &[f32],
+        thresholds: usize,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.pr_curve_at(now(), tag, labels, predictions, thresholds, step)
+    }
+
     /// Records this run's hyperparameters for TensorBoard's HParams dashboard, which
     /// compares runs by them. `metrics` are scalar tags of this run (log them with
     /// [`add_scalar`](Self::add_scalar)); the dashboard shows each one's last value.
@@ -485,6 +509,30 @@ impl SummaryWriter {
         })
     }
 
+    fn pr_curve_at(
+        &self,
+        wall_time: f64,
+        tag: &str,
+        labels: &[bool],
+        predictions: &[f32],
+        thresholds: usize,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        let value = pr_curve::value(&tag, labels, predictions, thresholds).map_err(|cause| {
+            Error::PrCurve {
+                tag: tag.to_string(),
+                cause,
+            }
+        })?;
+        self.send(Item::Value {
+            value: Box::new(value),
+            step,
+            wall_time,
+        })
+    }
+
     fn text_at(&self, wall_time: f64, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
         self.shared.check()?;
         let tag = self.tags.get(tag)?;
@@ -571,6 +619,19 @@ impl WithWallTime<'_> {
     /// [`SummaryWriter::add_text`] at this wall time.
     pub fn add_text(&self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
         self.writer.text_at(self.wall_time, tag, markdown, step)
+    }
+
+    /// [`SummaryWriter::add_pr_curve`] at this wall time.
+    pub fn add_pr_curve(
+        &self,
+        tag: &str,
+        labels: &[bool],
+        predictions: &[f32],
+        thresholds: usize,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.writer
+            .pr_curve_at(self.wall_time, tag, labels, predictions, thresholds, step)
     }
 
     /// [`SummaryWriter::add_hparams`] at this wall time.

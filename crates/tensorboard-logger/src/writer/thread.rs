@@ -69,6 +69,12 @@ pub(crate) enum Item {
         step: i64,
         wall_time: f64,
     },
+    /// A summary value built on the caller's thread (a PR curve).
+    Value {
+        value: Box<Value>,
+        step: i64,
+        wall_time: f64,
+    },
     HParams {
         hparams: Box<[(String, HParamValue)]>,
         metrics: Box<[Arc<str>]>,
@@ -250,6 +256,11 @@ impl Worker {
                 step,
                 wall_time,
             } => self.write(wall_time, step, text::value(&tag, &markdown)),
+            Item::Value {
+                value,
+                step,
+                wall_time,
+            } => self.write(wall_time, step, *value),
             Item::HParams {
                 hparams,
                 metrics,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::record::RecordError;
+use crate::summary::audio::AudioError;
 use crate::summary::histogram::HistogramError;
 use crate::summary::hparams::HParamError;
 use crate::summary::image::ImageError;
@@ -132,6 +133,9 @@ pub enum Error {
         /// What is wrong.
         cause: PrCurveError,
     },
+    /// An audio clip could not be made.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
     /// Hyperparameters given to `add_hparams` were rejected.
     #[error(transparent)]
     HParams(#[from] HParamError),

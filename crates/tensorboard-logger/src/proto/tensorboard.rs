@@ -368,3 +368,52 @@ pub struct PrCurvePluginData {
     #[prost(uint32, tag = "2")]
     pub num_thresholds: u32,
 }
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AudioPluginData {
+    /// Version 0 is the only one.
+    #[prost(int32, tag = "1")]
+    pub version: i32,
+    #[prost(enumeration = "audio_plugin_data::Encoding", tag = "2")]
+    pub encoding: i32,
+    #[prost(bool, tag = "3")]
+    pub converted_to_tensor: bool,
+}
+/// Nested message and enum types in `AudioPluginData`.
+pub mod audio_plugin_data {
+    #[derive(
+        Clone,
+        Copy,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        ::prost::Enumeration
+    )]
+    #[repr(i32)]
+    pub enum Encoding {
+        Unknown = 0,
+        Wav = 11,
+    }
+    impl Encoding {
+        /// String value of the enum field names used in the ProtoBuf definition.
+        ///
+        /// The values are not transformed in any way and thus are considered stable
+        /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+        pub fn as_str_name(&self) -> &'static str {
+            match self {
+                Self::Unknown => "UNKNOWN",
+                Self::Wav => "WAV",
+            }
+        }
+        /// Creates an enum from field names used in the ProtoBuf definition.
+        pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+            match value {
+                "UNKNOWN" => Some(Self::Unknown),
+                "WAV" => Some(Self::Wav),
+                _ => None,
+            }
+        }
+    }
+}

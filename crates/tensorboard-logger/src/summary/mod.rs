@@ -4,6 +4,7 @@
 //! [`SummaryWriter`](crate::SummaryWriter) stamps them with step and wall time and writes
 //! them from its background thread.
 
+pub mod audio;
 pub mod custom_scalars;
 pub mod histogram;
 pub mod hparams;

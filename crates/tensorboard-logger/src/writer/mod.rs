@@ -29,6 +29,7 @@ pub use builder::{DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterB
 
 use crate::error::Error;
 use crate::event_file::wall_time;
+use crate::summary::audio::Audio;
 use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
@@ -330,6 +331,23 @@ impl SummaryWriter {
         self.text_at(now(), tag, markdown, step)
     }
 
+    /// Logs an audio clip for TensorBoard's Audio dashboard, which plays it. It is encoded
+    /// as 16-bit WAV on the writer thread; mono or any number of channels (torch takes
+    /// mono only).
+    ///
+    /// ```
+    /// use tensorboard_logger::summary::audio::Audio;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let stereo = vec![0.0, 0.0, 0.5, -0.5, 1.0, -1.0]; // three frames, left then right
+    /// writer.add_audio("clip", Audio::new(stereo, 2, 16_000)?, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_audio(&self, tag: &str, audio: Audio, step: i64) -> Result<(), Error> {
+        self.audio_at(now(), tag, audio, step)
+    }
+
     /// Logs a precision–recall curve of binary `labels` against `predictions` (each a
     /// probability in `[0, 1]`) at `thresholds` evenly spaced thresholds
     /// ([`pr_curve::DEFAULT_THRESHOLDS`](crate::summary::pr_curve::DEFAULT_THRESHOLDS) =
@@ -509,6 +527,17 @@ impl SummaryWriter {
         })
     }
 
+    fn audio_at(&self, wall_time: f64, tag: &str, audio: Audio, step: i64) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        self.send(Item::Audio {
+            tag,
+            audio: Box::new(audio),
+            step,
+            wall_time,
+        })
+    }
+
     fn pr_curve_at(
         &self,
         wall_time: f64,
@@ -619,6 +648,11 @@ impl WithWallTime<'_> {
     /// [`SummaryWriter::add_text`] at this wall time.
     pub fn add_text(&self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
         self.writer.text_at(self.wall_time, tag, markdown, step)
+    }
+
+    /// [`SummaryWriter::add_audio`] at this wall time.
+    pub fn add_audio(&self, tag: &str, audio: Audio, step: i64) -> Result<(), Error> {
+        self.writer.audio_at(self.wall_time, tag, audio, step)
     }
 
     /// [`SummaryWriter::add_pr_curve`] at this wall time.

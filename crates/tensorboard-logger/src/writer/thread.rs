@@ -15,6 +15,7 @@ use crate::event_file::{EventWriter, wall_time};
 use crate::proto::tensorboard::event::What;
 use crate::proto::tensorboard::summary::Value;
 use crate::proto::tensorboard::{Event, SessionLog, session_log};
+use crate::summary::audio::{self, Audio};
 use crate::summary::histogram::HistogramData;
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
@@ -66,6 +67,12 @@ pub(crate) enum Item {
     Text {
         tag: Arc<str>,
         text: Box<str>,
+        step: i64,
+        wall_time: f64,
+    },
+    Audio {
+        tag: Arc<str>,
+        audio: Box<Audio>,
         step: i64,
         wall_time: f64,
     },
@@ -256,6 +263,12 @@ impl Worker {
                 step,
                 wall_time,
             } => self.write(wall_time, step, text::value(&tag, &markdown)),
+            Item::Audio {
+                tag,
+                audio: clip,
+                step,
+                wall_time,
+            } => self.write(wall_time, step, audio::value(&tag, clip.encode_wav())),
             Item::Value {
                 value,
                 step,

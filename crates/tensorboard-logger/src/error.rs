@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::record::RecordError;
 use crate::summary::audio::AudioError;
+use crate::summary::embedding::EmbeddingError;
 use crate::summary::histogram::HistogramError;
 use crate::summary::hparams::HParamError;
 use crate::summary::image::ImageError;
@@ -132,6 +133,14 @@ pub enum Error {
         tag: String,
         /// What is wrong.
         cause: PrCurveError,
+    },
+    /// An embedding could not be written.
+    #[error("embedding {tag:?}: {cause}")]
+    Embedding {
+        /// The tag.
+        tag: String,
+        /// What went wrong.
+        cause: EmbeddingError,
     },
     /// An audio clip could not be made.
     #[error(transparent)]

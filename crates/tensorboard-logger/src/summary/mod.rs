@@ -6,6 +6,7 @@
 
 pub mod audio;
 pub mod custom_scalars;
+pub mod embedding;
 pub mod histogram;
 pub mod hparams;
 pub mod image;

@@ -20,8 +20,8 @@ mod tensors;
 mod thread;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
@@ -30,6 +30,7 @@ pub use builder::{DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterB
 use crate::error::Error;
 use crate::event_file::wall_time;
 use crate::summary::audio::Audio;
+use crate::summary::embedding;
 use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
@@ -77,6 +78,8 @@ pub struct SummaryWriter {
     tags: Tags,
     #[cfg(feature = "tch")]
     var_tags: tensors::VarTagCache,
+    /// Every embedding written, for the projector config each one rewrites.
+    embeddings: Mutex<Vec<embedding::ConfigEntry>>,
 }
 
 impl SummaryWriter {
@@ -114,6 +117,7 @@ impl SummaryWriter {
             tags: Tags::default(),
             #[cfg(feature = "tch")]
             var_tags: tensors::VarTagCache::default(),
+            embeddings: Mutex::default(),
         }
     }
 
@@ -346,6 +350,46 @@ impl SummaryWriter {
     /// ```
     pub fn add_audio(&self, tag: &str, audio: Audio, step: i64) -> Result<(), Error> {
         self.audio_at(now(), tag, audio, step)
+    }
+
+    /// Writes an embedding for TensorBoard's Projector: `values` holds `points x dim`
+    /// values row by row, `labels` (one per point) name the points. Written at once, on
+    /// the caller's thread, as files in the run directory laid out as torch's
+    /// `add_embedding` lays them out (see [`summary::embedding`](crate::summary::embedding));
+    /// one per tag and step.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let points = [0.0, 1.0, 1.0, 0.0, 0.5, 0.5];
+    /// writer.add_embedding("words", &points, 2, Some(&["cat", "dog", "cow"]), 0)?;
+    /// assert!(dir.path().join("projector_config.pbtxt").exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_embedding(
+        &self,
+        tag: &str,
+        values: &[f32],
+        dim: usize,
+        labels: Option<&[&str]>,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        let error = |cause| Error::Embedding {
+            tag: tag.to_string(),
+            cause,
+        };
+        let mut entries = self
+            .embeddings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let entry = embedding::write_files(&self.log_dir, &tag, values, dim, labels, step)
+            .map_err(error)?;
+        // The files of a tag and step were just replaced; so is its entry.
+        entries.retain(|known| known.name() != entry.name());
+        entries.push(entry);
+        embedding::write_config(&self.log_dir, &entries).map_err(error)
     }
 
     /// Logs a precision–recall curve of binary `labels` against `predictions` (each a

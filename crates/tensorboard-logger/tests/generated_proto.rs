@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 /// The `.proto` files the crate uses, relative to `proto/`.
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
     "tensorboard/event.proto",
     "tensorboard/summary.proto",
     "tensorboard/tensor.proto",
@@ -19,6 +19,7 @@ const FILES: [&str; 8] = [
     "tensorboard/plugins/custom_scalar/layout.proto",
     "tensorboard/plugins/pr_curve/plugin_data.proto",
     "tensorboard/plugins/audio/plugin_data.proto",
+    "tensorboard/graph.proto",
 ];
 
 /// The files prost writes for those, one per protobuf package.

@@ -278,3 +278,46 @@ fn image_tensors_in_every_layout_read_back_exactly() -> Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn the_graphs_dashboard_shows_the_var_store() -> Result<()> {
+    let logdir = tempfile::tempdir()?;
+    let writer = SummaryWriter::new(logdir.path().join("mlp"))?;
+    let vars = nn::VarStore::new(Device::Cpu);
+    let root = vars.root();
+    let _hidden = nn::linear(&root / "hidden", 784, 128, Default::default());
+    let _out = nn::linear(&root / "out", 128, 10, Default::default());
+    let _steps = root.zeros_no_train("steps", &[]);
+    writer.add_graph(&vars)?;
+    writer.close()?;
+
+    let Some(python) = common::python_or_skip("the_graphs_dashboard_shows_the_var_store") else {
+        return Ok(());
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/read_graph.py");
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .arg(logdir.path())
+        .output()
+        .context("running read_graph.py")?;
+    if !output.status.success() {
+        anyhow::bail!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let view: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let node = |name: &str, shape: &[i64]| json!({"name": name, "op": "VariableV2", "dtype": 1, "shape": shape, "output_shapes": [shape]});
+    assert_eq!(
+        view["mlp"],
+        json!({
+            "mime": "text/x-protobuf",
+            "producer": 22,
+            "nodes": [
+                node("hidden/bias", &[128]),
+                node("hidden/weight", &[128, 784]),
+                node("out/bias", &[10]),
+                node("out/weight", &[10, 128]),
+                node("steps", &[]),
+            ],
+        })
+    );
+    Ok(())
+}

@@ -417,3 +417,65 @@ pub mod audio_plugin_data {
         }
     }
 }
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct GraphDef {
+    #[prost(message, repeated, tag = "1")]
+    pub node: ::prost::alloc::vec::Vec<NodeDef>,
+    #[prost(message, optional, tag = "4")]
+    pub versions: ::core::option::Option<VersionDef>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct NodeDef {
+    #[prost(string, tag = "1")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub op: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "3")]
+    pub input: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "4")]
+    pub device: ::prost::alloc::string::String,
+    #[prost(btree_map = "string, message", tag = "5")]
+    pub attr: ::prost::alloc::collections::BTreeMap<
+        ::prost::alloc::string::String,
+        AttrValue,
+    >,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct AttrValue {
+    #[prost(oneof = "attr_value::Value", tags = "2, 3, 6, 7, 1")]
+    pub value: ::core::option::Option<attr_value::Value>,
+}
+/// Nested message and enum types in `AttrValue`.
+pub mod attr_value {
+    #[derive(Clone, PartialEq, ::prost::Message)]
+    pub struct ListValue {
+        #[prost(bytes = "vec", repeated, tag = "2")]
+        pub s: ::prost::alloc::vec::Vec<::prost::alloc::vec::Vec<u8>>,
+        #[prost(int64, repeated, tag = "3")]
+        pub i: ::prost::alloc::vec::Vec<i64>,
+        #[prost(message, repeated, tag = "7")]
+        pub shape: ::prost::alloc::vec::Vec<super::TensorShapeProto>,
+    }
+    #[derive(Clone, PartialEq, ::prost::Oneof)]
+    pub enum Value {
+        #[prost(bytes, tag = "2")]
+        S(::prost::alloc::vec::Vec<u8>),
+        #[prost(int64, tag = "3")]
+        I(i64),
+        #[prost(enumeration = "super::DataType", tag = "6")]
+        Type(i32),
+        #[prost(message, tag = "7")]
+        Shape(super::TensorShapeProto),
+        #[prost(message, tag = "1")]
+        List(ListValue),
+    }
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct VersionDef {
+    #[prost(int32, tag = "1")]
+    pub producer: i32,
+    #[prost(int32, tag = "2")]
+    pub min_consumer: i32,
+    #[prost(int32, repeated, tag = "3")]
+    pub bad_consumers: ::prost::alloc::vec::Vec<i32>,
+}

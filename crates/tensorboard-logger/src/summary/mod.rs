@@ -7,6 +7,7 @@
 pub mod audio;
 pub mod custom_scalars;
 pub mod embedding;
+pub mod graph;
 pub mod histogram;
 pub mod hparams;
 pub mod image;

@@ -25,10 +25,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
+use prost::Message;
+
 pub use builder::{DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterBuilder};
 
 use crate::error::Error;
 use crate::event_file::wall_time;
+use crate::proto::tensorboard::GraphDef;
 use crate::summary::audio::Audio;
 use crate::summary::embedding;
 use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
@@ -390,6 +393,28 @@ impl SummaryWriter {
         entries.retain(|known| known.name() != entry.name());
         entries.push(entry);
         embedding::write_config(&self.log_dir, &entries).map_err(error)
+    }
+
+    /// Writes the run's graph for TensorBoard's Graphs dashboard (a run shows its last
+    /// one). With the `tch` feature, `add_graph` makes one from a `VarStore`; see
+    /// [`summary::graph`](crate::summary::graph) for a graph of any variables.
+    ///
+    /// ```
+    /// use tensorboard_logger::proto::tensorboard::DataType;
+    /// use tensorboard_logger::summary::graph::{Variable, variables_graph};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let bias = Variable { name: "fc1/bias", shape: &[128], dtype: DataType::DtFloat };
+    /// writer.add_graph_def(&variables_graph([bias]))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_graph_def(&self, graph: &GraphDef) -> Result<(), Error> {
+        self.shared.check()?;
+        self.send(Item::Graph {
+            graph: graph.encode_to_vec().into(),
+            wall_time: now(),
+        })
     }
 
     /// Logs a precision–recall curve of binary `labels` against `predictions` (each a

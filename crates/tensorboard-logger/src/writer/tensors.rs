@@ -9,6 +9,8 @@ use tch::{Device, Kind, Tensor};
 
 use super::{SummaryWriter, WithWallTime, now};
 use crate::error::Error;
+use crate::proto::tensorboard::DataType;
+use crate::summary::graph;
 use crate::summary::image::{DataFormat, Image};
 
 /// The tags of one variable, formatted once per writer.
@@ -103,6 +105,41 @@ impl SummaryWriter {
         self.image_tensor_at(now(), tag, tensor, format, step)
     }
 
+    /// Writes the graph of `vars` for TensorBoard's Graphs dashboard: one node per
+    /// variable, named by its path with `/` for tch's `.`, so the dashboard groups them
+    /// by scope and shows each one's shape and type (see
+    /// [`summary::graph`](crate::summary::graph)). tch keeps no record of the operations
+    /// between variables, so the graph has no edges (torch traces a forward pass).
+    ///
+    /// ```
+    /// use tch::{nn, Device};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let vars = nn::VarStore::new(Device::Cpu);
+    /// let _layer = nn::linear(vars.root() / "fc1", 784, 128, Default::default());
+    /// writer.add_graph(&vars)?; // fc1/bias [128], fc1/weight [128, 784]
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_graph(&self, vars: &VarStore) -> Result<(), Error> {
+        let mut variables: Vec<(String, Vec<i64>, DataType)> = vars
+            .variables()
+            .into_iter()
+            .map(|(name, var)| {
+                let kind = var.f_kind().map_err(|cause| tensor_error(&name, cause))?;
+                Ok((name.replace('.', "/"), var.size(), data_type(kind)))
+            })
+            .collect::<Result<_, Error>>()?;
+        variables.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.add_graph_def(&graph::variables_graph(variables.iter().map(
+            |(name, shape, dtype)| graph::Variable {
+                name,
+                shape,
+                dtype: *dtype,
+            },
+        )))
+    }
+
     fn var_store_at(&self, wall_time: f64, vars: &VarStore, step: i64) -> Result<(), Error> {
         self.shared.check()?;
         let mut variables = {
@@ -162,6 +199,23 @@ impl SummaryWriter {
                 cause,
             })?;
         self.images_at(wall_time, tag, &images, step)
+    }
+}
+
+/// The TensorFlow type of a tch kind; kinds TensorFlow has no type for are `DT_INVALID`.
+fn data_type(kind: Kind) -> DataType {
+    match kind {
+        Kind::Float => DataType::DtFloat,
+        Kind::Double => DataType::DtDouble,
+        Kind::Half => DataType::DtHalf,
+        Kind::BFloat16 => DataType::DtBfloat16,
+        Kind::Int => DataType::DtInt32,
+        Kind::Int64 => DataType::DtInt64,
+        Kind::Int16 => DataType::DtInt16,
+        Kind::Int8 => DataType::DtInt8,
+        Kind::Uint8 => DataType::DtUint8,
+        Kind::Bool => DataType::DtBool,
+        _ => DataType::DtInvalid,
     }
 }
 

@@ -76,6 +76,8 @@ pub(crate) enum Item {
         step: i64,
         wall_time: f64,
     },
+    /// An encoded `GraphDef`.
+    Graph { graph: Box<[u8]>, wall_time: f64 },
     /// A summary value built on the caller's thread (a PR curve).
     Value {
         value: Box<Value>,
@@ -274,6 +276,19 @@ impl Worker {
                 step,
                 wall_time,
             } => self.write(wall_time, step, *value),
+            Item::Graph { graph, wall_time } => {
+                let event = Event {
+                    wall_time,
+                    step: 0,
+                    what: Some(What::GraphDef(graph.into())),
+                };
+                if !self.stopped
+                    && let Err(cause) = self.events.write_event(&event)
+                {
+                    self.fail_io(cause);
+                }
+                self.dirty = true;
+            }
             Item::HParams {
                 hparams,
                 metrics,

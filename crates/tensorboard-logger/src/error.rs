@@ -16,6 +16,7 @@ use crate::summary::hparams::HParamError;
 use crate::summary::image::ImageError;
 use crate::summary::pr_curve::PrCurveError;
 use crate::summary::scalar::ScalarError;
+use crate::summary::video::VideoError;
 use crate::tag::TagError;
 
 /// Everything that can go wrong writing or reading event files.
@@ -141,6 +142,14 @@ pub enum Error {
         tag: String,
         /// What went wrong.
         cause: EmbeddingError,
+    },
+    /// A video could not be made or encoded.
+    #[error("video {tag:?}: {cause}")]
+    Video {
+        /// The tag.
+        tag: String,
+        /// What went wrong.
+        cause: VideoError,
     },
     /// An audio clip could not be made.
     #[error(transparent)]

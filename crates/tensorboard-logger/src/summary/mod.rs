@@ -14,6 +14,7 @@ pub mod image;
 pub mod pr_curve;
 pub mod scalar;
 pub mod text;
+pub mod video;
 
 use crate::proto::tensorboard::summary_metadata::PluginData;
 use crate::proto::tensorboard::{DataType, SummaryMetadata, TensorProto, TensorShapeProto};

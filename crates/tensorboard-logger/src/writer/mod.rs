@@ -39,6 +39,7 @@ use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
 use crate::summary::pr_curve;
 use crate::summary::scalar::ScalarValue;
+use crate::summary::video::{self, Video};
 use queue::Queue;
 use shared::Shared;
 use tags::Tags;
@@ -417,6 +418,26 @@ impl SummaryWriter {
         })
     }
 
+    /// Logs a video as an animated GIF in an image summary, as torch's `add_video` does;
+    /// TensorBoard's Images dashboard plays it. Encoded on the caller's thread (see
+    /// [`summary::video`](crate::summary::video) for what GIF keeps exactly).
+    ///
+    /// ```
+    /// use tensorboard_logger::summary::image::{Image, Layout};
+    /// use tensorboard_logger::summary::video::Video;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let frames = (0..8u8)
+    ///     .map(|t| Image::from_u8(vec![t * 30; 16 * 16], 1, 16, 16, Layout::Chw))
+    ///     .collect::<Result<_, _>>()?;
+    /// writer.add_video("fade", Video::new(frames, 8.0)?, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_video(&self, tag: &str, video: Video, step: i64) -> Result<(), Error> {
+        self.video_at(now(), tag, &video, step)
+    }
+
     /// Logs a precision–recall curve of binary `labels` against `predictions` (each a
     /// probability in `[0, 1]`) at `thresholds` evenly spaced thresholds
     /// ([`pr_curve::DEFAULT_THRESHOLDS`](crate::summary::pr_curve::DEFAULT_THRESHOLDS) =
@@ -607,6 +628,20 @@ impl SummaryWriter {
         })
     }
 
+    fn video_at(&self, wall_time: f64, tag: &str, video: &Video, step: i64) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        let gif = video.encode_gif().map_err(|cause| Error::Video {
+            tag: tag.to_string(),
+            cause,
+        })?;
+        self.send(Item::Value {
+            value: Box::new(video::value(&tag, video, gif)),
+            step,
+            wall_time,
+        })
+    }
+
     fn pr_curve_at(
         &self,
         wall_time: f64,
@@ -717,6 +752,11 @@ impl WithWallTime<'_> {
     /// [`SummaryWriter::add_text`] at this wall time.
     pub fn add_text(&self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
         self.writer.text_at(self.wall_time, tag, markdown, step)
+    }
+
+    /// [`SummaryWriter::add_video`] at this wall time.
+    pub fn add_video(&self, tag: &str, video: Video, step: i64) -> Result<(), Error> {
+        self.writer.video_at(self.wall_time, tag, &video, step)
     }
 
     /// [`SummaryWriter::add_audio`] at this wall time.

@@ -78,7 +78,7 @@ pub(crate) enum Item {
     },
     /// An encoded `GraphDef`.
     Graph { graph: Box<[u8]>, wall_time: f64 },
-    /// A summary value built on the caller's thread (a PR curve).
+    /// A summary value built on the caller's thread (a PR curve, a video).
     Value {
         value: Box<Value>,
         step: i64,

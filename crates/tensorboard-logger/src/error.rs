@@ -143,6 +143,15 @@ pub enum Error {
         /// What went wrong.
         cause: EmbeddingError,
     },
+    /// A figure could not be drawn.
+    #[cfg(feature = "plotters")]
+    #[error("figure {tag:?}: {cause}")]
+    Figure {
+        /// The tag.
+        tag: String,
+        /// What went wrong.
+        cause: crate::summary::figure::FigureError,
+    },
     /// A video could not be made or encoded.
     #[error("video {tag:?}: {cause}")]
     Video {

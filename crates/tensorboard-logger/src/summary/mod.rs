@@ -7,6 +7,8 @@
 pub mod audio;
 pub mod custom_scalars;
 pub mod embedding;
+#[cfg(feature = "plotters")]
+pub mod figure;
 pub mod graph;
 pub mod histogram;
 pub mod hparams;

@@ -438,6 +438,28 @@ impl SummaryWriter {
         self.video_at(now(), tag, &video, step)
     }
 
+    /// Logs a figure drawn with plotters as an image (with the `plotters` feature), as
+    /// torch's `add_figure` logs a matplotlib figure: `draw` gets a `width` x `height`
+    /// drawing area on a white background (see
+    /// [`summary::figure::render`](crate::summary::figure::render)); the bitmap is encoded
+    /// as PNG on the writer thread.
+    #[cfg(feature = "plotters")]
+    pub fn add_figure<E: std::fmt::Display>(
+        &self,
+        tag: &str,
+        width: u32,
+        height: u32,
+        draw: impl FnOnce(&crate::summary::figure::Area<'_>) -> Result<(), E>,
+        step: i64,
+    ) -> Result<(), Error> {
+        let image =
+            crate::summary::figure::render(width, height, draw).map_err(|cause| Error::Figure {
+                tag: tag.to_owned(),
+                cause,
+            })?;
+        self.image_at(now(), tag, image, step)
+    }
+
     /// Logs a precision–recall curve of binary `labels` against `predictions` (each a
     /// probability in `[0, 1]`) at `thresholds` evenly spaced thresholds
     /// ([`pr_curve::DEFAULT_THRESHOLDS`](crate::summary::pr_curve::DEFAULT_THRESHOLDS) =

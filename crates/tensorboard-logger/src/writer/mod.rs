@@ -462,7 +462,7 @@ impl SummaryWriter {
 
     /// Logs a precision–recall curve of binary `labels` against `predictions` (each a
     /// probability in `[0, 1]`) at `thresholds` evenly spaced thresholds
-    /// ([`pr_curve::DEFAULT_THRESHOLDS`](crate::summary::pr_curve::DEFAULT_THRESHOLDS) =
+    /// ([`DEFAULT_THRESHOLDS`](crate::summary::pr_curve::DEFAULT_THRESHOLDS) =
     /// 127, as torch), for TensorBoard's PR Curves dashboard; the counts are those torch's
     /// `add_pr_curve` computes (see [`summary::pr_curve`](crate::summary::pr_curve)).
     ///

@@ -1,7 +1,8 @@
 //! Build-script helper that makes tch binaries run without `LD_LIBRARY_PATH`.
 //!
-//! Shared by every crate of the workspace that links libtorch; a downstream project can
-//! copy it into its own `build.rs` (cargo does not pass link arguments on to dependents).
+//! Shared by every crate of the workspace that links libtorch. Cargo does not pass link
+//! arguments on to dependents; a downstream project uses the `build.rs` in the crate's
+//! README, which reads the directory this crate publishes.
 
 /// Emits an rpath to the libtorch library directory that `torch-sys` found, and keeps
 /// `libtorch_cuda` as a NEEDED library when it exists.

@@ -9,9 +9,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::record::RecordError;
+use crate::summary::audio::AudioError;
+use crate::summary::embedding::EmbeddingError;
 use crate::summary::histogram::HistogramError;
 use crate::summary::hparams::HParamError;
 use crate::summary::image::ImageError;
+use crate::summary::pr_curve::PrCurveError;
+use crate::summary::scalar::ScalarError;
+use crate::summary::video::VideoError;
 use crate::tag::TagError;
 
 /// Everything that can go wrong writing or reading event files.
@@ -35,6 +40,18 @@ pub enum Error {
         path: PathBuf,
         /// Why.
         cause: io::Error,
+    },
+    /// [`SummaryWriterBuilder::filename_suffix`](crate::SummaryWriterBuilder::filename_suffix)
+    /// holds a character that would take the file out of its directory.
+    #[error(
+        "filename suffix {suffix:?} contains {bad:?}; a suffix is part of the event file's \
+         name and may not hold '/', '\\\\' or NUL"
+    )]
+    InvalidFilenameSuffix {
+        /// The suffix given.
+        suffix: String,
+        /// The first character not allowed.
+        bad: char,
     },
     /// The background writer thread could not be started.
     #[error("cannot start the writer thread for {}: {cause}", path.display())]
@@ -66,6 +83,23 @@ pub enum Error {
         /// The main tag.
         main_tag: String,
     },
+    /// A value given to `add_scalar` could not be read as one number.
+    #[error("scalar {tag:?}: {cause}")]
+    Scalar {
+        /// The tag.
+        tag: String,
+        /// What is wrong.
+        cause: ScalarError,
+    },
+    /// A tch operation on a tensor being logged failed.
+    #[cfg(feature = "tch")]
+    #[error("tensor for {tag:?}: {cause}")]
+    Tensor {
+        /// The tag the tensor was logged under.
+        tag: String,
+        /// The tch error.
+        cause: tch::TchError,
+    },
     /// Histogram data could not be made from the values given, or hand-made data is
     /// inconsistent.
     #[error("{}{cause}", about("histogram", tag))]
@@ -93,6 +127,42 @@ pub enum Error {
         /// The encoder's error.
         cause: Arc<ImageError>,
     },
+    /// Labels and predictions given to `add_pr_curve` do not make a curve.
+    #[error("PR curve {tag:?}: {cause}")]
+    PrCurve {
+        /// The tag.
+        tag: String,
+        /// What is wrong.
+        cause: PrCurveError,
+    },
+    /// An embedding could not be written.
+    #[error("embedding {tag:?}: {cause}")]
+    Embedding {
+        /// The tag.
+        tag: String,
+        /// What went wrong.
+        cause: EmbeddingError,
+    },
+    /// A figure could not be drawn.
+    #[cfg(feature = "plotters")]
+    #[error("figure {tag:?}: {cause}")]
+    Figure {
+        /// The tag.
+        tag: String,
+        /// What went wrong.
+        cause: crate::summary::figure::FigureError,
+    },
+    /// A video could not be made or encoded.
+    #[error("video {tag:?}: {cause}")]
+    Video {
+        /// The tag.
+        tag: String,
+        /// What went wrong.
+        cause: VideoError,
+    },
+    /// An audio clip could not be made.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
     /// Hyperparameters given to `add_hparams` were rejected.
     #[error(transparent)]
     HParams(#[from] HParamError),

@@ -134,13 +134,35 @@ pub fn file_name(time: SystemTime, host: &str, pid: u32, counter: u64) -> String
 /// writer uses: the name holds the pid and a process-wide counter, and the file is
 /// opened create-new, so an existing file is never appended to or truncated.
 pub fn create(dir: &Path) -> Result<(File, PathBuf), Error> {
+    create_with_suffix(dir, "")
+}
+
+/// [`create`], with `suffix` appended to the file name as torch's `filename_suffix` is
+/// (`events.out.tfevents.<secs>.<host>.<pid>.<counter><suffix>`). TensorBoard reads any
+/// file whose name contains `tfevents`, so the suffix changes nothing it sees.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let (_file, path) = tensorboard_logger::event_file::create_with_suffix(dir.path(), ".resumed")?;
+/// assert!(path.to_string_lossy().ends_with(".resumed"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn create_with_suffix(dir: &Path, suffix: &str) -> Result<(File, PathBuf), Error> {
+    if let Some(bad) = suffix.chars().find(|c| matches!(c, '/' | '\\' | '\0')) {
+        return Err(Error::InvalidFilenameSuffix {
+            suffix: suffix.to_owned(),
+            bad,
+        });
+    }
     let host = gethostname::gethostname();
     let host = sanitize_host(&host.to_string_lossy());
     let pid = std::process::id();
     let mut attempts = 0;
     loop {
         let counter = FILE_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(file_name(SystemTime::now(), &host, pid, counter));
+        let mut name = file_name(SystemTime::now(), &host, pid, counter);
+        name.push_str(suffix);
+        let path = dir.join(name);
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((file, path)),
             // Another process with our pid (a reused one, or one in another container)
@@ -217,6 +239,24 @@ mod tests {
         let (_b, path_b) = create(dir.path()).unwrap();
         assert_ne!(path_a, path_b);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_suffix_ends_the_name_and_may_not_leave_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_file, path) = create_with_suffix(dir.path(), ".v2").unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("events.out.tfevents.") && name.ends_with(".v2"),
+            "{name}"
+        );
+        assert_eq!(path.parent(), Some(dir.path()));
+        let error = create_with_suffix(dir.path(), "/../x").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "filename suffix \"/../x\" contains '/'; a suffix is part of the event file's \
+             name and may not hold '/', '\\\\' or NUL"
+        );
     }
 
     #[test]

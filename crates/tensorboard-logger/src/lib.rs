@@ -21,7 +21,10 @@
 //! - [`writer`]: [`SummaryWriter`], writing from a background thread;
 //! - [`reader`]: reading event files, runs and log directories back as typed values.
 //!
-//! With the `tch` feature, histograms and images are also made from `tch::Tensor`s.
+//! With the `tch` feature, histograms, scalars and images are also made from
+//! `tch::Tensor`s (images in any of torch's `dataformats`, `DataFormat`), and
+//! `SummaryWriter::add_var_store` logs every variable of a model, its gradient and the
+//! gradient's norm in one call.
 //!
 //! # Behaviour worth knowing
 //! - **Tags** follow the policy in [`tag`] (ASCII letters, digits, `_ - . /`); others are
@@ -55,5 +58,8 @@ pub mod writer;
 pub use error::Error;
 pub use summary::histogram::{HistogramData, HistogramInput};
 pub use summary::hparams::{HParamValue, SessionStatus};
+#[cfg(feature = "tch")]
+pub use summary::image::DataFormat;
 pub use summary::image::{Image, Layout};
+pub use summary::scalar::ScalarValue;
 pub use writer::{SummaryWriter, SummaryWriterBuilder, WithWallTime};

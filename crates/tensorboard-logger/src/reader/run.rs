@@ -26,6 +26,7 @@ use super::warning::ReadWarning;
 use crate::error::Error;
 use crate::proto::tensorboard::Event;
 use crate::proto::tensorboard::event::What;
+use crate::proto::tensorboard::session_log;
 use crate::record::RecordError;
 use crate::summary::histogram::HistogramData;
 use crate::summary::hparams::{
@@ -43,6 +44,8 @@ pub struct Run {
     pub dir: PathBuf,
     /// Each tag's series.
     pub series: BTreeMap<String, Series>,
+    /// Whether a `SessionLog` `START` has been read: TensorBoard purges at later ones.
+    session_started: bool,
 }
 
 /// The points of one tag.
@@ -75,6 +78,7 @@ impl Run {
             name: name.into(),
             dir: dir.into(),
             series: BTreeMap::new(),
+            session_started: false,
         }
     }
 
@@ -172,11 +176,25 @@ impl Run {
         }
     }
 
-    /// Adds the summary values of `event` (read from `path`, named in warnings); other
-    /// events (file version, session logs, graphs) hold no series and are passed over.
+    /// Adds the summary values of `event` (read from `path`, named in warnings). Every
+    /// `SessionLog` `START` after the run's first, at step `s` (a writer resumed with
+    /// [`purge_step`](crate::SummaryWriterBuilder::purge_step) writes two), drops every
+    /// point read so far at step `s` or later, as TensorBoard's server does; other
+    /// events (file version, other session logs, graphs) hold no series and are passed
+    /// over.
     pub fn add_event(&mut self, event: Event, path: &Path, warnings: &mut Vec<ReadWarning>) {
-        let Some(What::Summary(summary)) = event.what else {
-            return;
+        let summary = match event.what {
+            Some(What::Summary(summary)) => summary,
+            Some(What::SessionLog(log)) if log.status() == session_log::SessionStatus::Start => {
+                if self.session_started {
+                    for series in self.series.values_mut() {
+                        series.points.retain(|p| p.step < event.step);
+                    }
+                }
+                self.session_started = true;
+                return;
+            }
+            _ => return,
         };
         for summary_value in summary.value {
             let series = match self.series.get_mut(&summary_value.tag) {
@@ -277,6 +295,41 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, writer.into_inner()).unwrap();
         path
+    }
+
+    #[test]
+    fn the_first_session_start_purges_nothing_and_later_ones_purge_from_their_step() {
+        let start = |step| Event {
+            step,
+            what: Some(What::SessionLog(crate::proto::tensorboard::SessionLog {
+                status: session_log::SessionStatus::Start.into(),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        let scalar = |step| Event {
+            step,
+            what: Some(What::Summary(crate::proto::tensorboard::Summary {
+                value: vec![summary::scalar::value("loss", step as f32)],
+            })),
+            ..Default::default()
+        };
+        let mut run = Run::new("r", "r");
+        let mut warnings = Vec::new();
+        let path = Path::new("f");
+        for event in [scalar(0), scalar(1), scalar(2), start(1)] {
+            run.add_event(event, path, &mut warnings);
+        }
+        // One START, as torch's purge_step writes it: the server keeps everything.
+        assert_eq!(run.scalars("loss").unwrap().count(), 3);
+        for event in [start(1), scalar(1)] {
+            run.add_event(event, path, &mut warnings);
+        }
+        assert_eq!(
+            run.scalars("loss").unwrap().collect::<Vec<_>>(),
+            [(0, 0.0), (1, 1.0)]
+        );
+        assert!(warnings.is_empty());
     }
 
     #[test]

@@ -4,12 +4,19 @@
 //! [`SummaryWriter`](crate::SummaryWriter) stamps them with step and wall time and writes
 //! them from its background thread.
 
+pub mod audio;
 pub mod custom_scalars;
+pub mod embedding;
+#[cfg(feature = "plotters")]
+pub mod figure;
+pub mod graph;
 pub mod histogram;
 pub mod hparams;
 pub mod image;
+pub mod pr_curve;
 pub mod scalar;
 pub mod text;
+pub mod video;
 
 use crate::proto::tensorboard::summary_metadata::PluginData;
 use crate::proto::tensorboard::{DataType, SummaryMetadata, TensorProto, TensorShapeProto};

@@ -1,4 +1,5 @@
-//! Scalars: one `f32` per tag and step, stored as `simple_value`.
+//! Scalars: one `f32` per tag and step, stored as `simple_value`; [`ScalarValue`] is what
+//! `add_scalar` takes (`f32`, `f64`, and with the `tch` feature a one-value tensor).
 //!
 //! `simple_value` is what TensorFlow 1, torch and tensorboardX write; TensorBoard files it
 //! under the scalars plugin. NaN and ±∞ are stored as given (TensorBoard stores and
@@ -7,6 +8,94 @@
 use prost::encoding::{encode_varint, encoded_len_varint};
 
 use crate::proto::tensorboard::summary::{Value, value};
+
+/// A value [`SummaryWriter::add_scalar`](crate::SummaryWriter::add_scalar) takes: `f32`,
+/// `f64` (rounded to the nearest `f32`, which is what `simple_value` stores, as torch
+/// does), references to these, and with the `tch` feature a `tch::Tensor` holding one
+/// value of any shape (a 0-d loss, or `[1]`), read with one copy to the host.
+///
+/// ```
+/// use tensorboard_logger::summary::scalar::ScalarValue;
+///
+/// assert_eq!(0.5_f32.to_f32()?, 0.5);
+/// assert_eq!(0.1_f64.to_f32()?, 0.1_f32);
+/// # Ok::<(), tensorboard_logger::summary::scalar::ScalarError>(())
+/// ```
+pub trait ScalarValue {
+    /// The value as the `f32` that is written.
+    fn to_f32(&self) -> Result<f32, ScalarError>;
+}
+
+impl ScalarValue for f32 {
+    fn to_f32(&self) -> Result<f32, ScalarError> {
+        Ok(*self)
+    }
+}
+
+impl ScalarValue for f64 {
+    fn to_f32(&self) -> Result<f32, ScalarError> {
+        Ok(*self as f32)
+    }
+}
+
+impl<T: ScalarValue + ?Sized> ScalarValue for &T {
+    fn to_f32(&self) -> Result<f32, ScalarError> {
+        (**self).to_f32()
+    }
+}
+
+#[cfg(feature = "tch")]
+impl ScalarValue for tch::Tensor {
+    fn to_f32(&self) -> Result<f32, ScalarError> {
+        if !self.defined() {
+            return Err(ScalarError::UndefinedTensor);
+        }
+        let count = self.numel();
+        if count != 1 {
+            return Err(ScalarError::NotOneValue {
+                shape: self.size(),
+                count,
+            });
+        }
+        // Reshaping a one-value tensor is a view; `double_value` copies that value alone.
+        Ok(self.f_reshape([1])?.f_double_value(&[0])? as f32)
+    }
+}
+
+/// Why a value could not be logged as a scalar. Without the `tch` feature every value is
+/// accepted and this enum has no variants.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScalarError {
+    /// A tensor with other than one value.
+    #[cfg(feature = "tch")]
+    #[error(
+        "a scalar tensor must hold one value, but this one has shape {shape:?} ({count} \
+         values); reduce it first (e.g. .mean()) or log it with add_histogram"
+    )]
+    NotOneValue {
+        /// The tensor's shape.
+        shape: Vec<i64>,
+        /// Its number of values.
+        count: usize,
+    },
+    /// An undefined tensor (`Tensor::new()`).
+    #[cfg(feature = "tch")]
+    #[error("cannot log an undefined tensor (one that holds no data) as a scalar")]
+    UndefinedTensor,
+    /// A tch operation failed.
+    #[cfg(feature = "tch")]
+    #[error("reading a scalar tensor failed: {0}")]
+    Tensor(tch::TchError),
+}
+
+// By hand rather than `#[from]`: the message already holds the cause (see `crate::error`).
+#[cfg(feature = "tch")]
+impl From<tch::TchError> for ScalarError {
+    fn from(error: tch::TchError) -> Self {
+        Self::Tensor(error)
+    }
+}
 
 /// The summary value of a scalar.
 ///
@@ -112,5 +201,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn floats_of_both_widths_are_scalars() {
+        assert_eq!(0.25_f32.to_f32().unwrap(), 0.25);
+        assert_eq!(ScalarValue::to_f32(&&0.1_f64).unwrap(), 0.1_f32);
+        assert!(f64::NAN.to_f32().unwrap().is_nan());
+        assert_eq!(1e300_f64.to_f32().unwrap(), f32::INFINITY);
+    }
+
+    #[cfg(feature = "tch")]
+    #[test]
+    fn one_value_tensors_are_scalars_and_others_are_errors() {
+        use tch::{Device, Kind, Tensor};
+        let loss = Tensor::from_slice(&[0.5_f64, 1.5]).mean(Kind::Double);
+        assert_eq!(loss.size(), Vec::<i64>::new());
+        assert_eq!(loss.to_f32().unwrap(), 1.0);
+        let one = Tensor::from_slice(&[3_i64]).reshape([1, 1]);
+        assert_eq!(ScalarValue::to_f32(&&one).unwrap(), 3.0);
+        let many = Tensor::zeros([2, 3], (Kind::Float, Device::Cpu));
+        assert_eq!(
+            many.to_f32().unwrap_err().to_string(),
+            "a scalar tensor must hold one value, but this one has shape [2, 3] (6 values); \
+             reduce it first (e.g. .mean()) or log it with add_histogram"
+        );
+        assert_eq!(
+            Tensor::new().to_f32().unwrap_err().to_string(),
+            "cannot log an undefined tensor (one that holds no data) as a scalar"
+        );
     }
 }

@@ -40,6 +40,8 @@ pub struct SummaryWriterBuilder {
     flush_interval: Duration,
     queue_capacity: usize,
     fsync_on_flush: bool,
+    purge_step: Option<i64>,
+    filename_suffix: String,
 }
 
 impl SummaryWriterBuilder {
@@ -49,6 +51,8 @@ impl SummaryWriterBuilder {
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             fsync_on_flush: false,
+            purge_step: None,
+            filename_suffix: String::new(),
         }
     }
 
@@ -76,6 +80,44 @@ impl SummaryWriterBuilder {
         self
     }
 
+    /// Resumes a run at `step`: TensorBoard drops every value this run's earlier event
+    /// files hold at `step` or later, so a run restarted from a checkpoint shows one
+    /// series instead of two overlapping ones. Written as `SessionLog` `START` events at
+    /// `step` right after the file's header. Torch writes one such event, which
+    /// TensorBoard 2.21's server takes as the run's first session start and purges
+    /// nothing at; we write two, and the second purges. (TensorBoard applies it to every
+    /// tag of the run, and only to events read before it.)
+    ///
+    /// ```
+    /// use tensorboard_logger::SummaryWriter;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let first = SummaryWriter::new(dir.path())?;
+    /// for step in 0..10 {
+    ///     first.add_scalar("loss", 1.0 / (step + 1) as f32, step)?;
+    /// }
+    /// first.close()?; // the checkpoint was saved at step 6; steps 6 to 9 are redone
+    /// let resumed = SummaryWriter::builder(dir.path()).purge_step(6).build()?;
+    /// resumed.add_scalar("loss", 0.2, 6)?;
+    /// resumed.close()?;
+    /// let run = tensorboard_logger::reader::read_run(dir.path(), &mut Vec::new())?;
+    /// let steps: Vec<i64> = run.scalars("loss").unwrap().map(|(step, _)| step).collect();
+    /// assert_eq!(steps, [0, 1, 2, 3, 4, 5, 6]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn purge_step(mut self, step: i64) -> Self {
+        self.purge_step = Some(step);
+        self
+    }
+
+    /// Appended to the event file's name (default none), as torch's `filename_suffix`:
+    /// `events.out.tfevents.<secs>.<host>.<pid>.<counter><suffix>`. It may not hold `/`,
+    /// `\` or NUL.
+    pub fn filename_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.filename_suffix = suffix.into();
+        self
+    }
+
     /// Creates the log directory (and its parents), a new event file in it, and the
     /// writer thread.
     pub fn build(self) -> Result<SummaryWriter, Error> {
@@ -86,10 +128,11 @@ impl SummaryWriterBuilder {
             path: self.log_dir.clone(),
             cause,
         })?;
-        let (file, path) = event_file::create(&self.log_dir)?;
+        let (file, path) = event_file::create_with_suffix(&self.log_dir, &self.filename_suffix)?;
         let settings = Settings {
             flush_interval: self.flush_interval,
             fsync_on_flush: self.fsync_on_flush,
+            purge_step: self.purge_step,
         };
         spawn(self.log_dir, file, path, settings, self.queue_capacity)
     }

@@ -15,21 +15,31 @@ mod builder;
 mod queue;
 mod shared;
 mod tags;
+#[cfg(feature = "tch")]
+mod tensors;
 mod thread;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::SystemTime;
+
+use prost::Message;
 
 pub use builder::{DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterBuilder};
 
 use crate::error::Error;
 use crate::event_file::wall_time;
+use crate::proto::tensorboard::GraphDef;
+use crate::summary::audio::Audio;
+use crate::summary::embedding;
 use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
+use crate::summary::pr_curve;
+use crate::summary::scalar::ScalarValue;
+use crate::summary::video::{self, Video};
 use queue::Queue;
 use shared::Shared;
 use tags::Tags;
@@ -70,6 +80,10 @@ pub struct SummaryWriter {
     thread: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
     tags: Tags,
+    #[cfg(feature = "tch")]
+    var_tags: tensors::VarTagCache,
+    /// Every embedding written, for the projector config each one rewrites.
+    embeddings: Mutex<Vec<embedding::ConfigEntry>>,
 }
 
 impl SummaryWriter {
@@ -105,6 +119,9 @@ impl SummaryWriter {
             thread: Some(thread),
             shared,
             tags: Tags::default(),
+            #[cfg(feature = "tch")]
+            var_tags: tensors::VarTagCache::default(),
+            embeddings: Mutex::default(),
         }
     }
 
@@ -228,12 +245,22 @@ fn now() -> f64 {
 }
 
 impl SummaryWriter {
-    /// Logs a scalar. NaN and ±∞ are written as given (TensorBoard plots them), so a
-    /// diverging loss stays visible.
+    /// Logs a scalar: an `f32`, an `f64` (stored as the nearest `f32`, as torch stores
+    /// it), or with the `tch` feature a `&Tensor` holding one value on any device, read
+    /// with one copy to the host (see [`ScalarValue`]). NaN and ±∞ are written as given
+    /// (TensorBoard plots them), so a diverging loss stays visible.
     ///
     /// Tags follow the [tag policy](crate::tag); an invalid tag is an error naming a
     /// valid alternative.
-    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// writer.add_scalar("loss", 0.5_f32, 0)?;
+    /// writer.add_scalar("lr", 1e-3_f64, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_scalar(&self, tag: &str, value: impl ScalarValue, step: i64) -> Result<(), Error> {
         self.scalar_at(now(), tag, value, step)
     }
 
@@ -312,6 +339,150 @@ impl SummaryWriter {
         self.text_at(now(), tag, markdown, step)
     }
 
+    /// Logs an audio clip for TensorBoard's Audio dashboard, which plays it. It is encoded
+    /// as 16-bit WAV on the writer thread; mono or any number of channels (torch takes
+    /// mono only).
+    ///
+    /// ```
+    /// use tensorboard_logger::summary::audio::Audio;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let stereo = vec![0.0, 0.0, 0.5, -0.5, 1.0, -1.0]; // three frames, left then right
+    /// writer.add_audio("clip", Audio::new(stereo, 2, 16_000)?, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_audio(&self, tag: &str, audio: Audio, step: i64) -> Result<(), Error> {
+        self.audio_at(now(), tag, audio, step)
+    }
+
+    /// Writes an embedding for TensorBoard's Projector: `values` holds `points x dim`
+    /// values row by row, `labels` (one per point) name the points. Written at once, on
+    /// the caller's thread, as files in the run directory laid out as torch's
+    /// `add_embedding` lays them out (see [`summary::embedding`](crate::summary::embedding));
+    /// one per tag and step.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let points = [0.0, 1.0, 1.0, 0.0, 0.5, 0.5];
+    /// writer.add_embedding("words", &points, 2, Some(&["cat", "dog", "cow"]), 0)?;
+    /// assert!(dir.path().join("projector_config.pbtxt").exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_embedding(
+        &self,
+        tag: &str,
+        values: &[f32],
+        dim: usize,
+        labels: Option<&[&str]>,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        let error = |cause| Error::Embedding {
+            tag: tag.to_string(),
+            cause,
+        };
+        let mut entries = self
+            .embeddings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let entry = embedding::write_files(&self.log_dir, &tag, values, dim, labels, step)
+            .map_err(error)?;
+        // The files of a tag and step were just replaced; so is its entry.
+        entries.retain(|known| known.name() != entry.name());
+        entries.push(entry);
+        embedding::write_config(&self.log_dir, &entries).map_err(error)
+    }
+
+    /// Writes the run's graph for TensorBoard's Graphs dashboard (a run shows its last
+    /// one). With the `tch` feature, `add_graph` makes one from a `VarStore`; see
+    /// [`summary::graph`](crate::summary::graph) for a graph of any variables.
+    ///
+    /// ```
+    /// use tensorboard_logger::proto::tensorboard::DataType;
+    /// use tensorboard_logger::summary::graph::{Variable, variables_graph};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let bias = Variable { name: "fc1/bias", shape: &[128], dtype: DataType::DtFloat };
+    /// writer.add_graph_def(&variables_graph([bias]))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_graph_def(&self, graph: &GraphDef) -> Result<(), Error> {
+        self.shared.check()?;
+        self.send(Item::Graph {
+            graph: graph.encode_to_vec().into(),
+            wall_time: now(),
+        })
+    }
+
+    /// Logs a video as an animated GIF in an image summary, as torch's `add_video` does;
+    /// TensorBoard's Images dashboard plays it. Encoded on the caller's thread (see
+    /// [`summary::video`](crate::summary::video) for what GIF keeps exactly).
+    ///
+    /// ```
+    /// use tensorboard_logger::summary::image::{Image, Layout};
+    /// use tensorboard_logger::summary::video::Video;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let frames = (0..8u8)
+    ///     .map(|t| Image::from_u8(vec![t * 30; 16 * 16], 1, 16, 16, Layout::Chw))
+    ///     .collect::<Result<_, _>>()?;
+    /// writer.add_video("fade", Video::new(frames, 8.0)?, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_video(&self, tag: &str, video: Video, step: i64) -> Result<(), Error> {
+        self.video_at(now(), tag, &video, step)
+    }
+
+    /// Logs a figure drawn with plotters as an image (with the `plotters` feature), as
+    /// torch's `add_figure` logs a matplotlib figure: `draw` gets a `width` x `height`
+    /// drawing area on a white background (see
+    /// [`summary::figure::render`](crate::summary::figure::render)); the bitmap is encoded
+    /// as PNG on the writer thread.
+    #[cfg(feature = "plotters")]
+    pub fn add_figure<E: std::fmt::Display>(
+        &self,
+        tag: &str,
+        width: u32,
+        height: u32,
+        draw: impl FnOnce(&crate::summary::figure::Area<'_>) -> Result<(), E>,
+        step: i64,
+    ) -> Result<(), Error> {
+        let image =
+            crate::summary::figure::render(width, height, draw).map_err(|cause| Error::Figure {
+                tag: tag.to_owned(),
+                cause,
+            })?;
+        self.image_at(now(), tag, image, step)
+    }
+
+    /// Logs a precision–recall curve of binary `labels` against `predictions` (each a
+    /// probability in `[0, 1]`) at `thresholds` evenly spaced thresholds
+    /// ([`DEFAULT_THRESHOLDS`](crate::summary::pr_curve::DEFAULT_THRESHOLDS) =
+    /// 127, as torch), for TensorBoard's PR Curves dashboard; the counts are those torch's
+    /// `add_pr_curve` computes (see [`summary::pr_curve`](crate::summary::pr_curve)).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// writer.add_pr_curve("is_seven", &[true, false, true], &[0.9, 0.6, 0.2], 127, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_pr_curve(
+        &self,
+        tag: &str,
+        labels: &[bool],
+        predictions: &[f32],
+        thresholds: usize,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.pr_curve_at(now(), tag, labels, predictions, thresholds, step)
+    }
+
     /// Records this run's hyperparameters for TensorBoard's HParams dashboard, which
     /// compares runs by them. `metrics` are scalar tags of this run (log them with
     /// [`add_scalar`](Self::add_scalar)); the dashboard shows each one's last value.
@@ -334,9 +505,19 @@ impl SummaryWriter {
     // `WithWallTime` (stamped with its time). Each first returns a pending error of the
     // writer thread.
 
-    fn scalar_at(&self, wall_time: f64, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+    fn scalar_at(
+        &self,
+        wall_time: f64,
+        tag: &str,
+        value: impl ScalarValue,
+        step: i64,
+    ) -> Result<(), Error> {
         self.shared.check()?;
         let tag = self.tags.get(tag)?;
+        let value = value.to_f32().map_err(|cause| Error::Scalar {
+            tag: tag.to_string(),
+            cause,
+        })?;
         self.send(Item::Scalar {
             tag,
             value,
@@ -458,6 +639,55 @@ impl SummaryWriter {
         })
     }
 
+    fn audio_at(&self, wall_time: f64, tag: &str, audio: Audio, step: i64) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        self.send(Item::Audio {
+            tag,
+            audio: Box::new(audio),
+            step,
+            wall_time,
+        })
+    }
+
+    fn video_at(&self, wall_time: f64, tag: &str, video: &Video, step: i64) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        let gif = video.encode_gif().map_err(|cause| Error::Video {
+            tag: tag.to_string(),
+            cause,
+        })?;
+        self.send(Item::Value {
+            value: Box::new(video::value(&tag, video, gif)),
+            step,
+            wall_time,
+        })
+    }
+
+    fn pr_curve_at(
+        &self,
+        wall_time: f64,
+        tag: &str,
+        labels: &[bool],
+        predictions: &[f32],
+        thresholds: usize,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.shared.check()?;
+        let tag = self.tags.get(tag)?;
+        let value = pr_curve::value(&tag, labels, predictions, thresholds).map_err(|cause| {
+            Error::PrCurve {
+                tag: tag.to_string(),
+                cause,
+            }
+        })?;
+        self.send(Item::Value {
+            value: Box::new(value),
+            step,
+            wall_time,
+        })
+    }
+
     fn text_at(&self, wall_time: f64, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
         self.shared.check()?;
         let tag = self.tags.get(tag)?;
@@ -495,7 +725,7 @@ impl SummaryWriter {
 
 impl WithWallTime<'_> {
     /// [`SummaryWriter::add_scalar`] at this wall time.
-    pub fn add_scalar(&self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
+    pub fn add_scalar(&self, tag: &str, value: impl ScalarValue, step: i64) -> Result<(), Error> {
         self.writer.scalar_at(self.wall_time, tag, value, step)
     }
 
@@ -546,6 +776,29 @@ impl WithWallTime<'_> {
         self.writer.text_at(self.wall_time, tag, markdown, step)
     }
 
+    /// [`SummaryWriter::add_video`] at this wall time.
+    pub fn add_video(&self, tag: &str, video: Video, step: i64) -> Result<(), Error> {
+        self.writer.video_at(self.wall_time, tag, &video, step)
+    }
+
+    /// [`SummaryWriter::add_audio`] at this wall time.
+    pub fn add_audio(&self, tag: &str, audio: Audio, step: i64) -> Result<(), Error> {
+        self.writer.audio_at(self.wall_time, tag, audio, step)
+    }
+
+    /// [`SummaryWriter::add_pr_curve`] at this wall time.
+    pub fn add_pr_curve(
+        &self,
+        tag: &str,
+        labels: &[bool],
+        predictions: &[f32],
+        thresholds: usize,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.writer
+            .pr_curve_at(self.wall_time, tag, labels, predictions, thresholds, step)
+    }
+
     /// [`SummaryWriter::add_hparams`] at this wall time.
     pub fn add_hparams<S: AsRef<str>, M: AsRef<str>>(
         &self,
@@ -577,6 +830,7 @@ mod tests {
         let settings = thread::Settings {
             flush_interval: Duration::from_secs(60),
             fsync_on_flush: false,
+            purge_step: None,
         };
         let writer = builder::spawn("/dev".into(), file, "/dev/full".into(), settings, 8).unwrap();
         writer.add_scalar("loss", 1.0, 0).unwrap();

@@ -12,7 +12,10 @@ use std::time::{Duration, Instant, SystemTime};
 use super::queue::{Queue, Wait};
 use super::shared::{Failure, Shared};
 use crate::event_file::{EventWriter, wall_time};
+use crate::proto::tensorboard::event::What;
 use crate::proto::tensorboard::summary::Value;
+use crate::proto::tensorboard::{Event, SessionLog, session_log};
+use crate::summary::audio::{self, Audio};
 use crate::summary::histogram::HistogramData;
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
@@ -67,6 +70,20 @@ pub(crate) enum Item {
         step: i64,
         wall_time: f64,
     },
+    Audio {
+        tag: Arc<str>,
+        audio: Box<Audio>,
+        step: i64,
+        wall_time: f64,
+    },
+    /// An encoded `GraphDef`.
+    Graph { graph: Box<[u8]>, wall_time: f64 },
+    /// A summary value built on the caller's thread (a PR curve, a video).
+    Value {
+        value: Box<Value>,
+        step: i64,
+        wall_time: f64,
+    },
     HParams {
         hparams: Box<[(String, HParamValue)]>,
         metrics: Box<[Arc<str>]>,
@@ -79,6 +96,8 @@ pub(crate) enum Item {
 pub(crate) struct Settings {
     pub flush_interval: Duration,
     pub fsync_on_flush: bool,
+    /// Where a resumed run starts: written as a `SessionLog` `START` at this step.
+    pub purge_step: Option<i64>,
 }
 
 /// The writer thread's state.
@@ -112,17 +131,31 @@ impl Drop for EndOnExit<'_> {
 const BUFFER_BYTES: usize = 1 << 16;
 
 impl Worker {
-    /// Starts the event file (writes its `file_version` event).
+    /// Starts the event file: writes its `file_version` event and, for a resumed run,
+    /// the `SessionLog`s that make TensorBoard drop the earlier attempt's later steps.
     pub(crate) fn new(
         file: File,
         path: PathBuf,
         shared: Arc<Shared>,
         settings: Settings,
     ) -> io::Result<Self> {
-        let events = EventWriter::new(
-            BufWriter::with_capacity(BUFFER_BYTES, file),
-            wall_time(SystemTime::now()),
-        )?;
+        let now = wall_time(SystemTime::now());
+        let mut events = EventWriter::new(BufWriter::with_capacity(BUFFER_BYTES, file), now)?;
+        if let Some(step) = settings.purge_step {
+            let start = Event {
+                wall_time: now,
+                step,
+                what: Some(What::SessionLog(SessionLog {
+                    status: session_log::SessionStatus::Start.into(),
+                    ..Default::default()
+                })),
+            };
+            // TensorBoard's server takes a run's first START as the session's beginning
+            // and purges only at later ones; one START, as torch writes, purges nothing
+            // after a first attempt that wrote none. The second one always purges.
+            events.write_event(&start)?;
+            events.write_event(&start)?;
+        }
         Ok(Self {
             events,
             path,
@@ -232,6 +265,30 @@ impl Worker {
                 step,
                 wall_time,
             } => self.write(wall_time, step, text::value(&tag, &markdown)),
+            Item::Audio {
+                tag,
+                audio: clip,
+                step,
+                wall_time,
+            } => self.write(wall_time, step, audio::value(&tag, clip.encode_wav())),
+            Item::Value {
+                value,
+                step,
+                wall_time,
+            } => self.write(wall_time, step, *value),
+            Item::Graph { graph, wall_time } => {
+                let event = Event {
+                    wall_time,
+                    step: 0,
+                    what: Some(What::GraphDef(graph.into())),
+                };
+                if !self.stopped
+                    && let Err(cause) = self.events.write_event(&event)
+                {
+                    self.fail_io(cause);
+                }
+                self.dirty = true;
+            }
             Item::HParams {
                 hparams,
                 metrics,

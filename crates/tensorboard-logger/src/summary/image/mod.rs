@@ -10,6 +10,9 @@ mod grid;
 #[cfg(feature = "tch")]
 mod tensor;
 
+#[cfg(feature = "tch")]
+pub use tensor::DataFormat;
+
 use std::fmt;
 
 /// Where the channel axis is in a pixel buffer.
@@ -142,6 +145,33 @@ pub enum ImageError {
         shape: Vec<i64>,
         /// The shapes that would have worked.
         expected: &'static str,
+    },
+    /// A tensor whose channel axis, in the format given, has a count no image has, while
+    /// the other layout of that rank would be an image.
+    #[cfg(feature = "tch")]
+    #[error(
+        "image tensor of shape {shape:?} read as {given:?} has {} channels, but as {likely:?} \
+         it is an image; pass DataFormat::{likely:?} (Image::from_tensor_with_format, \
+         SummaryWriter::add_image_tensor)",
+        given.channel_count(shape)
+    )]
+    WrongFormat {
+        /// The tensor's shape.
+        shape: Vec<i64>,
+        /// The format it was read in.
+        given: DataFormat,
+        /// The format that fits it.
+        likely: DataFormat,
+    },
+    /// A batch format given where one image is made.
+    #[cfg(feature = "tch")]
+    #[error(
+        "DataFormat::{format:?} is a batch of images; use Image::batch_from_tensor_with_format, \
+         or SummaryWriter::add_image_tensor to log it as one grid"
+    )]
+    BatchFormat {
+        /// The format given.
+        format: DataFormat,
     },
     /// An undefined tensor (`Tensor::new()`).
     #[cfg(feature = "tch")]

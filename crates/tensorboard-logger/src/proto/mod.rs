@@ -1,15 +1,17 @@
-//! Generated protobuf messages, wire-compatible with TensorBoard's own (see `proto/`).
+//! Generated protobuf messages, wire-compatible with TensorBoard's own: prost's output for
+//! the repository's `proto/` files, committed so the crate builds without them (the test
+//! `generated_proto` checks it is current).
 
 #![allow(missing_docs)] // Generated code: the documentation lives in the .proto files.
 #![allow(clippy::all)] // Generated code is not ours to restyle.
 
 /// Messages of TensorBoard's `tensorboard` package: events, summaries, tensors.
 pub mod tensorboard {
-    include!(concat!(env!("OUT_DIR"), "/tensorboard.rs"));
+    include!("tensorboard.rs");
 
     /// Messages of the hparams plugin (`tensorboard.hparams`).
     pub mod hparams {
-        include!(concat!(env!("OUT_DIR"), "/tensorboard.hparams.rs"));
+        include!("tensorboard.hparams.rs");
     }
 }
 
@@ -17,6 +19,6 @@ pub mod tensorboard {
 pub mod google {
     /// `google.protobuf` messages.
     pub mod protobuf {
-        include!(concat!(env!("OUT_DIR"), "/google.protobuf.rs"));
+        include!("google.protobuf.rs");
     }
 }

@@ -1,0 +1,193 @@
+//! Precision–recall curves: the `pr_curves` plugin's `[6, thresholds]` float tensor.
+//!
+//! Rows, in order: true positives, false positives, true negatives, false negatives,
+//! precision, recall, each at thresholds `i / (thresholds - 1)`. A prediction counts as
+//! positive at threshold `i` when `floor(prediction * (thresholds - 1)) >= i`, bucketed as
+//! torch's `compute_curve` and TensorBoard's own `pr_curve` summary bucket it, so the
+//! same inputs give the same tensor.
+
+use crate::proto::tensorboard::summary::{Value, value};
+use crate::proto::tensorboard::{
+    DataType, PrCurvePluginData, TensorProto, TensorShapeProto, tensor_shape_proto,
+};
+use prost::Message;
+
+/// The plugin that shows precision–recall curves.
+pub const PLUGIN_NAME: &str = "pr_curves";
+
+/// Thresholds torch and TensorBoard use by default.
+pub const DEFAULT_THRESHOLDS: usize = 127;
+
+/// Precision and recall divide by at least this, as TensorBoard's summary does, so that a
+/// threshold with no positives has precision 0 instead of NaN.
+const MINIMUM_COUNT: f64 = 1e-7;
+
+/// Why a curve could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrCurveError {
+    /// Labels and predictions of different lengths.
+    #[error("{labels} labels but {predictions} predictions; give one label per prediction")]
+    LengthMismatch {
+        /// Number of labels.
+        labels: usize,
+        /// Number of predictions.
+        predictions: usize,
+    },
+    /// A prediction outside `[0, 1]`, or NaN.
+    #[error(
+        "prediction {value} at index {index} is not a probability in [0, 1]; apply a sigmoid \
+         or softmax first"
+    )]
+    BadPrediction {
+        /// Index of the first such prediction.
+        index: usize,
+        /// Its value.
+        value: f32,
+    },
+    /// Fewer than two thresholds.
+    #[error("a PR curve needs at least 2 thresholds, got {thresholds}")]
+    TooFewThresholds {
+        /// The number given.
+        thresholds: usize,
+    },
+}
+
+/// The `[6, thresholds]` rows of the curve (see the module docs), as `f64`.
+///
+/// ```
+/// use tensorboard_logger::summary::pr_curve;
+///
+/// let rows = pr_curve::curve(&[true, false, true], &[0.9, 0.6, 0.2], 3)?;
+/// // Thresholds 0, 0.5, 1: all three predicted positive, then the two above 0.5, then none.
+/// assert_eq!(rows[0], [2.0, 1.0, 0.0]); // true positives
+/// assert_eq!(rows[1], [1.0, 1.0, 0.0]); // false positives
+/// assert_eq!(rows[5], [1.0, 0.5, 0.0]); // recall
+/// # Ok::<(), pr_curve::PrCurveError>(())
+/// ```
+pub fn curve(
+    labels: &[bool],
+    predictions: &[f32],
+    thresholds: usize,
+) -> Result<[Vec<f64>; 6], PrCurveError> {
+    if labels.len() != predictions.len() {
+        return Err(PrCurveError::LengthMismatch {
+            labels: labels.len(),
+            predictions: predictions.len(),
+        });
+    }
+    if thresholds < 2 {
+        return Err(PrCurveError::TooFewThresholds { thresholds });
+    }
+    if let Some((index, &value)) = predictions
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !(0.0..=1.0).contains(*p))
+    {
+        return Err(PrCurveError::BadPrediction { index, value });
+    }
+    let mut positive = vec![0.0_f64; thresholds];
+    let mut negative = vec![0.0_f64; thresholds];
+    // The index is computed in f32, as numpy multiplies a float32 array by an integer.
+    // numpy's histogram of the indices then has one bin per index: `thresholds` bins of
+    // width `(thresholds - 1) / thresholds` over `[0, thresholds - 1]`.
+    let scale = (thresholds - 1) as f32;
+    for (&label, &prediction) in labels.iter().zip(predictions) {
+        let bucket = (prediction * scale).floor() as usize;
+        if label {
+            positive[bucket] += 1.0;
+        } else {
+            negative[bucket] += 1.0;
+        }
+    }
+    // Counts at a threshold: every bucket at or above it.
+    let reverse_sum = |counts: &[f64]| {
+        let mut sums: Vec<f64> = counts
+            .iter()
+            .rev()
+            .scan(0.0, |sum, c| {
+                *sum += c;
+                Some(*sum)
+            })
+            .collect();
+        sums.reverse();
+        sums
+    };
+    let tp = reverse_sum(&positive);
+    let fp = reverse_sum(&negative);
+    let tn: Vec<f64> = fp.iter().map(|f| fp[0] - f).collect();
+    let fn_: Vec<f64> = tp.iter().map(|t| tp[0] - t).collect();
+    let precision = tp
+        .iter()
+        .zip(&fp)
+        .map(|(t, f)| t / (t + f).max(MINIMUM_COUNT))
+        .collect();
+    let recall = tp
+        .iter()
+        .zip(&fn_)
+        .map(|(t, f)| t / (t + f).max(MINIMUM_COUNT))
+        .collect();
+    Ok([tp, fp, tn, fn_, precision, recall])
+}
+
+/// The summary value of a curve: a `DT_FLOAT` tensor `[6, thresholds]` with the
+/// `pr_curves` plugin's metadata, as TensorBoard's and torch's `pr_curve` write it.
+pub fn value(
+    tag: &str,
+    labels: &[bool],
+    predictions: &[f32],
+    thresholds: usize,
+) -> Result<Value, PrCurveError> {
+    let rows = curve(labels, predictions, thresholds)?;
+    let content = PrCurvePluginData {
+        version: 0,
+        num_thresholds: thresholds as u32,
+    }
+    .encode_to_vec();
+    let dim = |size: usize| tensor_shape_proto::Dim {
+        size: size as i64,
+        ..Default::default()
+    };
+    Ok(Value {
+        tag: tag.to_owned(),
+        metadata: Some(super::plugin_metadata(PLUGIN_NAME, content)),
+        value: Some(value::Value::Tensor(TensorProto {
+            dtype: DataType::DtFloat.into(),
+            tensor_shape: Some(TensorShapeProto {
+                dim: vec![dim(6), dim(thresholds)],
+                ..Default::default()
+            }),
+            float_val: rows.iter().flatten().map(|&v| v as f32).collect(),
+            ..Default::default()
+        })),
+        ..Default::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_problem() {
+        let message = |r: Result<[Vec<f64>; 6], PrCurveError>| r.unwrap_err().to_string();
+        assert_eq!(
+            message(curve(&[true], &[0.5, 0.5], 127)),
+            "1 labels but 2 predictions; give one label per prediction"
+        );
+        assert_eq!(
+            message(curve(&[true, false], &[0.5, 1.5], 127)),
+            "prediction 1.5 at index 1 is not a probability in [0, 1]; apply a sigmoid or \
+             softmax first"
+        );
+        assert_eq!(
+            message(curve(&[true], &[f32::NAN], 127)),
+            "prediction NaN at index 0 is not a probability in [0, 1]; apply a sigmoid or \
+             softmax first"
+        );
+        assert_eq!(
+            message(curve(&[], &[], 1)),
+            "a PR curve needs at least 2 thresholds, got 1"
+        );
+    }
+}

@@ -1,0 +1,65 @@
+"""Reads audio clips back as TensorBoard's Audio dashboard serves them.
+
+For each audio tag of each run in LOGDIR: the entries the Audio plugin's `/audio` route
+builds (`_audio_response_for_run`), and the clip its `/individualAudio` route would
+send (the blob its query names, read through TensorBoard's data provider), decoded
+with Python's `wave`.
+
+Usage: read_audio.py LOGDIR
+Output: {run: {tag: [{"step", "content_type", "channels", "sample_rate",
+         "sample_width", "samples": [int...]}]}}
+"""
+
+import array
+import json
+import sys
+import urllib.parse
+import wave
+import io
+
+from tensorboard import context
+from tensorboard.backend.event_processing import data_provider
+from tensorboard.backend.event_processing import plugin_event_accumulator
+from tensorboard.backend.event_processing import plugin_event_multiplexer
+from tensorboard.plugins import base_plugin
+from tensorboard.plugins.audio import audio_plugin
+
+
+def main(logdir):
+    multiplexer = plugin_event_multiplexer.EventMultiplexer(
+        size_guidance=plugin_event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE
+    )
+    multiplexer.AddRunsFromDirectory(logdir)
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
+    ctx = context.RequestContext()
+    plugin = audio_plugin.AudioPlugin(
+        base_plugin.TBContext(logdir=logdir, data_provider=provider)
+    )
+    out = {}
+    listing = provider.list_blob_sequences(ctx, experiment_id="", plugin_name="audio")
+    for run, tags in listing.items():
+        for tag in tags:
+            clips = []
+            for entry in plugin._audio_response_for_run(ctx, "", run, tag, 0):
+                query = urllib.parse.parse_qs(entry["query"])
+                blob = provider.read_blob(ctx, blob_key=query["blob_key"][0])
+                with wave.open(io.BytesIO(blob)) as clip:
+                    frames = clip.readframes(clip.getnframes())
+                    samples = array.array("h", frames)
+                    clips.append(
+                        {
+                            "step": entry["step"],
+                            "content_type": entry["contentType"],
+                            "channels": clip.getnchannels(),
+                            "sample_rate": clip.getframerate(),
+                            "sample_width": clip.getsampwidth(),
+                            "samples": samples.tolist(),
+                        }
+                    )
+            out.setdefault(run, {})[tag] = clips
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

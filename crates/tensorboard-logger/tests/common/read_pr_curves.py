@@ -1,0 +1,63 @@
+"""Reads PR curves back with the real TensorBoard and compares them with torch's.
+
+For each tag of the run in LOGDIR (one run, written by the test), reads the curve through
+the PR Curves plugin's own handler (`pr_curves_impl`, what its HTTP route serves) over
+TensorBoard's data provider, and computes the curve torch's `add_pr_curve` writes for
+the same labels and predictions (`torch.utils.tensorboard.summary.compute_curve`).
+
+Usage: read_pr_curves.py LOGDIR INPUTS_JSON
+INPUTS_JSON: {"labels": [bool...], "predictions": [float...], "thresholds": {tag: n}}
+Output: {tag: {"tensor_equals_torch": bool, "shape": [6, n], "entry": <plugin entry>}}
+"""
+
+import json
+import sys
+
+import numpy as np
+from tensorboard import context
+from tensorboard.backend.event_processing import data_provider
+from tensorboard.backend.event_processing import plugin_event_accumulator
+from tensorboard.backend.event_processing import plugin_event_multiplexer
+from tensorboard.plugins import base_plugin
+from tensorboard.plugins.pr_curve import pr_curves_plugin
+from torch.utils.tensorboard.summary import compute_curve
+
+
+def main(logdir, inputs_path):
+    with open(inputs_path) as f:
+        inputs = json.load(f)
+    labels = np.array(inputs["labels"], dtype=bool)
+    predictions = np.array(inputs["predictions"], dtype=np.float32)
+    multiplexer = plugin_event_multiplexer.EventMultiplexer(
+        size_guidance=plugin_event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE
+    )
+    multiplexer.AddRunsFromDirectory(logdir)
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
+    ctx = context.RequestContext()
+    plugin = pr_curves_plugin.PrCurvesPlugin(
+        base_plugin.TBContext(logdir=logdir, data_provider=provider)
+    )
+    tensors = provider.read_tensors(
+        ctx, experiment_id="", plugin_name="pr_curves", downsample=100
+    )
+    out = {}
+    for run, tags in tensors.items():
+        for tag, data in tags.items():
+            n = inputs["thresholds"][tag]
+            torch_curve = compute_curve(labels, predictions, num_thresholds=n)
+            ours = data[0].numpy
+            entry = plugin.pr_curves_impl(ctx, "", [run], tag)[run][0]
+            out[tag] = {
+                "tensor_equals_torch": bool(
+                    ours.dtype == np.float32
+                    and np.array_equal(ours, torch_curve.astype(np.float32))
+                ),
+                "shape": list(ours.shape),
+                "entry": entry,
+            }
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

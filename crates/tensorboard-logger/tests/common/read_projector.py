@@ -1,0 +1,69 @@
+"""Reads embeddings back through the real TensorBoard Projector plugin's HTTP routes.
+
+Serves the plugin's WSGI apps with werkzeug's test client, as the browser would call
+them: `/runs`, `/info?run=` (the projector config), then `/tensor` (float32 bytes) and
+`/metadata` (TSV) of each embedding.
+
+Usage: read_projector.py LOGDIR
+Output: {"runs": [...], run: {tensor_name: {"shape": [n, d], "values": [...],
+         "metadata": "..." or null}}}
+"""
+
+import json
+import sys
+
+import numpy as np
+import werkzeug
+from werkzeug import test as werkzeug_test
+
+from tensorboard.backend.event_processing import data_provider
+from tensorboard.backend.event_processing import plugin_event_accumulator
+from tensorboard.backend.event_processing import plugin_event_multiplexer
+from tensorboard.plugins import base_plugin
+from tensorboard.plugins.projector import projector_plugin
+
+
+def main(logdir):
+    multiplexer = plugin_event_multiplexer.EventMultiplexer(
+        size_guidance=plugin_event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE
+    )
+    multiplexer.AddRunsFromDirectory(logdir)
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
+    plugin = projector_plugin.ProjectorPlugin(
+        base_plugin.TBContext(
+            logdir=logdir, multiplexer=multiplexer, data_provider=provider
+        )
+    )
+    apps = plugin.get_plugin_apps()
+
+    def get(route, **args):
+        client = werkzeug_test.Client(apps[route], werkzeug.Response)
+        response = client.get(route, query_string=args)
+        if response.status_code != 200:
+            raise SystemExit(f"{route} {args}: {response.status_code} {response.data!r}")
+        return response
+
+    runs = json.loads(get("/runs").data)
+    out = {"runs": runs}
+    for run in runs:
+        config = json.loads(get("/info", run=run).data)
+        embeddings = {}
+        for embedding in config["embeddings"]:
+            name = embedding["tensorName"]
+            shape = embedding["tensorShape"]
+            values = np.frombuffer(get("/tensor", run=run, name=name).data, dtype="<f4")
+            metadata = None
+            if embedding.get("metadataPath"):
+                metadata = get("/metadata", run=run, name=name).data.decode("utf-8")
+            embeddings[name] = {
+                "shape": shape,
+                "values": [float(v) for v in values],
+                "metadata": metadata,
+            }
+        out[run] = embeddings
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

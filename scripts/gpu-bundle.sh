@@ -42,11 +42,13 @@ fi
 libtorch="$site/torch"
 
 # ---------------------------------------------------------------- the workspace, on tch 0.24
+# Extracted with fresh mtimes (-m): cargo compares source and artifact times, and a copied
+# file older than the last bundle build would otherwise count as unchanged.
 step "copying the workspace to $src with tch and torch-sys 0.24"
 rm -rf "$src"
 mkdir -p "$src"
 tar -C "$root" --exclude=./target --exclude=./.git --exclude=./.cargo --exclude=./logs \
-    --exclude=__pycache__ -cf - . | tar -C "$src" -xf -
+    --exclude=__pycache__ -cf - . | tar -C "$src" -xmf -
 sed -i -e 's/^tch = "0.26"$/tch = "0.24"/' -e 's/^torch-sys = "0.26"$/torch-sys = "0.24"/' "$src/Cargo.toml"
 grep -q '^tch = "0.24"$' "$src/Cargo.toml" && grep -q '^torch-sys = "0.24"$' "$src/Cargo.toml" ||
     fail "the workspace Cargo.toml no longer pins tch/torch-sys as 'tch = \"0.26\"'; update this script"
@@ -62,18 +64,20 @@ step "building train, the logger's tests and the training benchmark (release)"
 export LIBTORCH="$libtorch" LIBTORCH_CXX11_ABI=1 ACTIVATION_STUDY_TCH=0.24
 unset LIBTORCH_USE_PYTORCH
 cargo_in_copy() { (cd "$src" && CARGO_TARGET_DIR="$build" cargo "$@"); }
-# The executables cargo reports for a build, one per line.
-executables() {
+# The executable of the target of kind $1 (bin, lib, bench) that `cargo $2...` builds.
+executable() {
+    local kind=$1
+    shift
     cargo_in_copy "$@" --message-format=json-render-diagnostics |
         python3 -c 'import json, sys
 for line in sys.stdin:
     m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable"):
-        print(m["executable"])'
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and sys.argv[1] in m["target"]["kind"]:
+        print(m["executable"])' "$kind"
 }
-train=$(executables build --release --bin train)
-logger_tests=$(executables test --release --no-run -p tensorboard-logger --features tch --lib)
-training_speed=$(executables bench --no-run -p activation-study --bench training_speed)
+train=$(executable bin build --release --bin train)
+logger_tests=$(executable lib test --release --no-run -p tensorboard-logger --features tch --lib)
+training_speed=$(executable bench bench --no-run -p activation-study --bench training_speed)
 for exe in "$train" "$logger_tests" "$training_speed"; do
     [ -n "$exe" ] && [ -x "$exe" ] || fail "cargo did not report one of the executables (train: '$train', logger tests: '$logger_tests', training_speed: '$training_speed')"
 done

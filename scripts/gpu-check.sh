@@ -3,13 +3,15 @@
 # and no registry, only PyTorch 2.11 in /opt/torch/.venv. In under 8 minutes it runs
 #   1. the logger's histogram tests, the CUDA one included (histograms computed on the GPU
 #      against the CPU path, bucket for bucket);
-#   2. a short `train --device cuda` (ReLU and sigmoid), whose event files go to $OUT to be
-#      read back with the real TensorBoard where it is installed;
+#   2. a short `train --device cuda` (ReLU and sigmoid), whose event files go to $OUT as
+#      train-logs.tar.gz, to be read back here with ./scripts/gpu-read-back.sh;
 #   3. the training benchmark on the GPU: our tch step loop against the same net in the
 #      device's PyTorch, with and without logging;
-# and prints a short summary (also in $OUT/summary.txt).
+# and prints a short summary (also in $OUT/summary.txt). Each step has its own time limit
+# (60 + 120 + 240 s), so the whole check ends within about 7.5 minutes even if one hangs.
 #
 #   ./scripts/gpu-check.sh          # on the GPU machine, with target/gpu-bundle carried
+#                                   # (the device tool's carry: ["target/gpu-bundle"])
 #   ./scripts/gpu-check.sh --cpu    # the same steps, shortened, on the CPU: proves a bundle
 #                                   # before a GPU is lent (set GPU_PYTHON to a torch 2.11)
 #
@@ -90,7 +92,7 @@ else
     filter=(summary::histogram)
 fi
 say "1/3 histogram tests (${filter[*]})"
-timeout 120 "$bundle/bin/logger-tests" "${filter[@]}" >"$out/histogram-tests.txt" 2>&1
+timeout 60 "$bundle/bin/logger-tests" "${filter[@]}" >"$out/histogram-tests.txt" 2>&1
 tests_status=$?
 tail -3 "$out/histogram-tests.txt" | sed 's/^/  /'
 cuda_test=$(grep -E '^test .*cuda_tensor_matches_slice' "$out/histogram-tests.txt" || echo "cuda_tensor_matches_slice: not run")
@@ -102,7 +104,7 @@ else
     train_args=(--device cpu --activations relu --steps 40 --threads 2)
 fi
 say "2/3 train ${train_args[*]}"
-timeout 180 "$bundle/bin/train" "${train_args[@]}" --data-dir "$data" --logdir "$tmp/logs" \
+timeout 120 "$bundle/bin/train" "${train_args[@]}" --data-dir "$data" --logdir "$tmp/logs" \
     >"$out/train.txt" 2>&1
 train_status=$?
 tail -8 "$out/train.txt" | sed 's/^/  /'
@@ -117,7 +119,7 @@ else
     bench_args=(--device cpu --rounds 1 --steps 50 --warmup 10 --test-images 200)
 fi
 say "3/3 training benchmark ${bench_args[*]} (ours against torch $torch_version)"
-timeout 270 "$bundle/bin/training_speed" "${bench_args[@]}" --python "$python" --data-dir "$data" \
+timeout 240 "$bundle/bin/training_speed" "${bench_args[@]}" --python "$python" --data-dir "$data" \
     --peer-script "$root/crates/activation-study/benches/pytorch/mnist_speed.py" \
     >"$out/training-speed.txt" 2>&1
 bench_status=$?

@@ -121,9 +121,10 @@ impl Part {
     }
 }
 
-/// [`one_pass`] compiled for the CPU at hand: with AVX2 where the CPU has it (the moments
-/// then take four `f64` lanes per instruction instead of two), else for the baseline x86-64
-/// or the target's own default.
+/// [`one_pass`] compiled for the CPU at hand: with AVX2 where the CPU has it (the moments'
+/// conversions, minima and maxima then take four `f64` lanes per instruction; about a fifth
+/// less time on the development machine), else for the baseline x86-64 or the target's
+/// own default.
 #[allow(unsafe_code)] // Calling the AVX2 build is sound only after detecting AVX2 at run time.
 fn one_pass_dispatch<T: Sample>(values: &[T]) -> Part {
     #[cfg(target_arch = "x86_64")]
@@ -243,15 +244,13 @@ impl Lanes {
 /// same lanes and order as [`one_pass`].
 fn finite_moments<T: Sample>(values: &[T]) -> Moments {
     let mut lanes = Lanes::new();
-    for block in values.chunks(BLOCK) {
-        for chunk in block.chunks(WIDTH) {
-            // Skipping a value is adding zero to the sums: a lane's sum starts at +0.0 and
-            // so is never -0.0, the one number that adding +0.0 would change.
-            for (i, v) in chunk.iter().enumerate() {
-                let v = v.widen();
-                if v.is_finite() {
-                    lanes.add(i, v);
-                }
+    for chunk in values.chunks(WIDTH) {
+        // Skipping a value is adding zero to the sums: a lane's sum starts at +0.0 and so is
+        // never -0.0, the one number that adding +0.0 would change.
+        for (i, v) in chunk.iter().enumerate() {
+            let v = v.widen();
+            if v.is_finite() {
+                lanes.add(i, v);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Speed of the logger next to its peers, all measured in this one run on this machine:
 //! scalars per second against tensorboard-rs, one histogram of 1M `f32` against
-//! torch.utils.tensorboard, the bytes a histogram event takes on disk, and image encoding.
+//! torch.utils.tensorboard (on all cores and on one), the bytes a histogram event takes on
+//! disk, and image encoding.
 //!
 //! `cargo bench -p tensorboard-logger --features tch --bench logger_speed` (the tensor rows
 //! need the `tch` feature; torch.utils.tensorboard runs in the setup's Python, so run
@@ -20,12 +21,22 @@ const SCALARS: usize = 1_000_000;
 const HISTOGRAM_VALUES: usize = 1_000_000;
 /// Histogram events written to measure their size on disk.
 const SIZE_EVENTS: usize = 20;
+/// Set in the child process that times the slice histogram on one core.
+const ONE_CORE_ENV: &str = "LOGGER_SPEED_ONE_CORE";
 
 fn main() -> Result<()> {
     let python = std::env::var_os("ACTIVATION_STUDY_PYTHON")
         .map(PathBuf::from)
         .context("ACTIVATION_STUDY_PYTHON is not set; run ./scripts/setup.sh")?;
     let values = normal_values(HISTOGRAM_VALUES);
+    if std::env::var_os(ONE_CORE_ENV).is_some() {
+        let (median, min) = time_each(30, || {
+            black_box(values.to_histogram()?);
+            Ok(())
+        })?;
+        println!("{} {} {}", cpus(), median.as_nanos(), min.as_nanos());
+        return Ok(());
+    }
     println!(
         "tensorboard-logger speed, one run ({} logical CPUs)\n",
         cpus()
@@ -85,6 +96,10 @@ fn histograms(values: &[f32], python: &Path) -> Result<()> {
         Ok(())
     })?;
     row("slice: to_histogram", slice);
+    match one_core_slice()? {
+        Some(one_core) => row("slice: to_histogram, one core", one_core),
+        None => println!("  (no one-core row: `taskset` is not on PATH)"),
+    }
 
     let dir = tempfile::tempdir()?;
     let writer = SummaryWriter::new(dir.path())?;
@@ -151,6 +166,42 @@ fn histograms(values: &[f32], python: &Path) -> Result<()> {
         "torch.utils.tensorboard", torch.event_bytes
     );
     Ok(())
+}
+
+/// The `slice: to_histogram` row timed again in a child process pinned to one core with
+/// `taskset` (the histogram asks once how many cores it may use); `None` without `taskset`.
+fn one_core_slice() -> Result<Option<(Duration, Duration)>> {
+    let exe = std::env::current_exe()?;
+    let output = match Command::new("taskset")
+        .args(["--cpu-list", "0"])
+        .arg(exe)
+        .env(ONE_CORE_ENV, "1")
+        .output()
+    {
+        Ok(output) => output,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error).context("running taskset"),
+    };
+    if !output.status.success() {
+        bail!(
+            "the one-core run failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = String::from_utf8(output.stdout)?;
+    let fields: Vec<u64> = text
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("unexpected one-core output {text:?}"))?;
+    ensure!(
+        fields.len() == 3 && fields[0] == 1,
+        "the one-core run saw {text:?}; expected one CPU and two times"
+    );
+    Ok(Some((
+        Duration::from_nanos(fields[1]),
+        Duration::from_nanos(fields[2]),
+    )))
 }
 
 /// Size on disk of `SIZE_EVENTS` histogram events, per event.

@@ -28,8 +28,12 @@ pub const LEARNING_RATE: f64 = 1e-4;
 /// Training losses averaged for the reported final training loss.
 pub const LAST_LOSSES: usize = 50;
 
-/// The tch release this benchmark is built with (the workspace pins it).
-const TCH_VERSION: &str = "0.26";
+/// The tch release this benchmark is built with: the workspace's, unless the build says
+/// otherwise (`scripts/gpu-bundle.sh` builds with tch 0.24 for libtorch 2.11).
+const TCH_VERSION: &str = match option_env!("ACTIVATION_STUDY_TCH") {
+    Some(version) => version,
+    None => "0.26",
+};
 /// Share of the CPU time used by other processes above which the numbers are suspect.
 const BUSY_SHARE: f64 = 0.05;
 /// Target: our images/s at least this multiple of PyTorch's, without logging.
@@ -93,6 +97,10 @@ struct Args {
     /// The data root holding mnist/ [default: $ACTIVATION_STUDY_DATA, else the setup's cache].
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// The PyTorch side's script [default: benches/pytorch/mnist_speed.py in the sources this
+    /// benchmark was built from].
+    #[arg(long)]
+    peer_script: Option<PathBuf>,
     /// Ignored: `cargo bench` passes it to every benchmark binary.
     #[arg(long, hide = true)]
     bench: bool,
@@ -267,6 +275,9 @@ fn run(args: Args) -> Result<bool> {
     ours.export_inputs(&inputs, args.warmup + args.steps, args.seed)?;
     let peer = Peer {
         python,
+        script: args
+            .peer_script
+            .unwrap_or_else(|| PathBuf::from(peer::SCRIPT)),
         mnist_dir: data_root.join("mnist"),
         inputs,
         tuned_heap: args.heap == HeapArg::Both,

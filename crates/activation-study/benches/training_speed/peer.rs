@@ -11,8 +11,9 @@ use serde::Deserialize;
 use crate::phases::{PHASES, Spent};
 use crate::{Measured, Settings};
 
-/// The script, kept beside this benchmark.
-const SCRIPT: &str = concat!(
+/// The script, kept beside this benchmark's sources (where a binary built elsewhere is run,
+/// `--peer-script` says where it is).
+pub const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/benches/pytorch/mnist_speed.py"
 );
@@ -21,6 +22,8 @@ const SCRIPT: &str = concat!(
 pub struct Peer {
     /// The setup venv's Python, which has torch and tensorboard.
     pub python: PathBuf,
+    /// The PyTorch script.
+    pub script: PathBuf,
     /// The MNIST directory.
     pub mnist_dir: PathBuf,
     /// The `.npz` with the initial variables and the batch order, written by our side.
@@ -84,7 +87,7 @@ impl Peer {
     pub fn run(&self, settings: &Settings, logdir: Option<&Path>) -> Result<Measured> {
         let mut command = Command::new(&self.python);
         command
-            .arg(SCRIPT)
+            .arg(&self.script)
             .arg("--data-dir")
             .arg(&self.mnist_dir)
             .arg("--inputs")
@@ -110,9 +113,10 @@ impl Peer {
         let output = command
             .output()
             .with_context(|| format!("cannot run {}", self.python.display()))?;
+        let script = self.script.display();
         if !output.status.success() {
             bail!(
-                "{SCRIPT} failed ({}):\n{}",
+                "{script} failed ({}):\n{}",
                 output.status,
                 String::from_utf8_lossy(&output.stderr).trim()
             );
@@ -120,10 +124,10 @@ impl Peer {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let line = stdout.lines().last().unwrap_or_default();
         let report: Report = serde_json::from_str(line)
-            .with_context(|| format!("{SCRIPT} printed {stdout:?}, not its JSON line"))?;
+            .with_context(|| format!("{script} printed {stdout:?}, not its JSON line"))?;
         if report.threads != settings.threads {
             bail!(
-                "{SCRIPT} ran with {} threads, not the {} asked for (torch {})",
+                "{script} ran with {} threads, not the {} asked for (torch {})",
                 report.threads,
                 settings.threads,
                 report.torch
@@ -135,7 +139,7 @@ impl Peer {
                 for (slot, phase) in spent.iter_mut().zip(PHASES) {
                     *slot = *by_name
                         .get(phase.name())
-                        .with_context(|| format!("{SCRIPT} reported no phase {}", phase.name()))?;
+                        .with_context(|| format!("{script} reported no phase {}", phase.name()))?;
                 }
                 Some(spent)
             }

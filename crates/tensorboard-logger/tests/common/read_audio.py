@@ -17,25 +17,14 @@ import urllib.parse
 import wave
 import io
 
-from tensorboard import context
-from tensorboard.backend.event_processing import data_provider
-from tensorboard.backend.event_processing import plugin_event_accumulator
-from tensorboard.backend.event_processing import plugin_event_multiplexer
-from tensorboard.plugins import base_plugin
 from tensorboard.plugins.audio import audio_plugin
+
+import tb_load
 
 
 def main(logdir):
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        size_guidance=plugin_event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE
-    )
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
-    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    ctx = context.RequestContext()
-    plugin = audio_plugin.AudioPlugin(
-        base_plugin.TBContext(logdir=logdir, data_provider=provider)
-    )
+    _, provider, ctx = tb_load.load(logdir)
+    plugin = audio_plugin.AudioPlugin(tb_load.plugin_context(logdir, provider))
     out = {}
     listing = provider.list_blob_sequences(ctx, experiment_id="", plugin_name="audio")
     for run, tags in listing.items():

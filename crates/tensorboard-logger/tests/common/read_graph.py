@@ -11,13 +11,10 @@ import json
 import sys
 
 from google.protobuf import text_format
-from tensorboard import context
-from tensorboard.backend.event_processing import data_provider
-from tensorboard.backend.event_processing import plugin_event_accumulator
-from tensorboard.backend.event_processing import plugin_event_multiplexer
 from tensorboard.compat.proto import graph_pb2
-from tensorboard.plugins import base_plugin
 from tensorboard.plugins.graph import graphs_plugin
+
+import tb_load
 
 
 def dims(shape):
@@ -25,16 +22,8 @@ def dims(shape):
 
 
 def main(logdir):
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        size_guidance=plugin_event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE
-    )
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
-    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    ctx = context.RequestContext()
-    plugin = graphs_plugin.GraphsPlugin(
-        base_plugin.TBContext(logdir=logdir, data_provider=provider)
-    )
+    _, provider, ctx = tb_load.load(logdir)
+    plugin = graphs_plugin.GraphsPlugin(tb_load.plugin_context(logdir, provider))
     out = {}
     for run in provider.list_runs(ctx, experiment_id=""):
         body, mime = plugin.graph_impl(ctx, run.run_name, None, False, experiment="")

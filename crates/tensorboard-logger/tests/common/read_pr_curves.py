@@ -14,13 +14,10 @@ import json
 import sys
 
 import numpy as np
-from tensorboard import context
-from tensorboard.backend.event_processing import data_provider
-from tensorboard.backend.event_processing import plugin_event_accumulator
-from tensorboard.backend.event_processing import plugin_event_multiplexer
-from tensorboard.plugins import base_plugin
 from tensorboard.plugins.pr_curve import pr_curves_plugin
 from torch.utils.tensorboard.summary import compute_curve
+
+import tb_load
 
 
 def main(logdir, inputs_path):
@@ -28,16 +25,8 @@ def main(logdir, inputs_path):
         inputs = json.load(f)
     labels = np.array(inputs["labels"], dtype=bool)
     predictions = np.array(inputs["predictions"], dtype=np.float32)
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        size_guidance=plugin_event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE
-    )
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
-    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    ctx = context.RequestContext()
-    plugin = pr_curves_plugin.PrCurvesPlugin(
-        base_plugin.TBContext(logdir=logdir, data_provider=provider)
-    )
+    _, provider, ctx = tb_load.load(logdir)
+    plugin = pr_curves_plugin.PrCurvesPlugin(tb_load.plugin_context(logdir, provider))
     tensors = provider.read_tensors(
         ctx, experiment_id="", plugin_name="pr_curves", downsample=100
     )

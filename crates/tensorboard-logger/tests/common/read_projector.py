@@ -16,24 +16,15 @@ import numpy as np
 import werkzeug
 from werkzeug import test as werkzeug_test
 
-from tensorboard.backend.event_processing import data_provider
-from tensorboard.backend.event_processing import plugin_event_accumulator
-from tensorboard.backend.event_processing import plugin_event_multiplexer
-from tensorboard.plugins import base_plugin
 from tensorboard.plugins.projector import projector_plugin
+
+import tb_load
 
 
 def main(logdir):
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        size_guidance=plugin_event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE
-    )
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
-    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
+    multiplexer, provider, _ = tb_load.load(logdir)
     plugin = projector_plugin.ProjectorPlugin(
-        base_plugin.TBContext(
-            logdir=logdir, multiplexer=multiplexer, data_provider=provider
-        )
+        tb_load.plugin_context(logdir, provider, multiplexer)
     )
     apps = plugin.get_plugin_apps()
 

@@ -20,16 +20,13 @@ import numpy as np
 from google.protobuf import json_format
 from PIL import Image
 
-from tensorboard import context
-from tensorboard.backend.event_processing import data_provider
-from tensorboard.backend.event_processing import plugin_event_accumulator
-from tensorboard.backend.event_processing import plugin_event_multiplexer
-from tensorboard.plugins import base_plugin
 from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.hparams import api_pb2
 from tensorboard.plugins.hparams import backend_context
 from tensorboard.plugins.hparams import get_experiment
 from tensorboard.plugins.hparams import list_session_groups
+
+import tb_load
 
 EVERYTHING = 1 << 62
 
@@ -44,13 +41,7 @@ def num(x):
 
 
 def main(logdir):
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        size_guidance=plugin_event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE
-    )
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
-    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    ctx = context.RequestContext()
+    multiplexer, provider, ctx = tb_load.load(logdir)
     runs = {}
 
     def run_entry(run):
@@ -121,9 +112,7 @@ def main(logdir):
             layout = layout_pb2.Layout.FromString(data[-1].numpy.item())
             run_entry(run)["layout"] = json_format.MessageToDict(layout)
 
-    tb_context = base_plugin.TBContext(
-        logdir=logdir, data_provider=provider, multiplexer=multiplexer
-    )
+    tb_context = tb_load.plugin_context(logdir, provider, multiplexer)
     hparams_context = backend_context.Context(tb_context)
     experiment = get_experiment.Handler(
         ctx, hparams_context, "", api_pb2.GetExperimentRequest()

@@ -15,20 +15,12 @@ import sys
 
 import numpy as np
 from PIL import Image, ImageSequence
-from tensorboard import context
-from tensorboard.backend.event_processing import data_provider
-from tensorboard.backend.event_processing import plugin_event_accumulator
-from tensorboard.backend.event_processing import plugin_event_multiplexer
+
+import tb_load
 
 
 def main(logdir):
-    multiplexer = plugin_event_multiplexer.EventMultiplexer(
-        size_guidance=plugin_event_accumulator.STORE_EVERYTHING_SIZE_GUIDANCE
-    )
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
-    provider = data_provider.MultiplexerDataProvider(multiplexer, logdir)
-    ctx = context.RequestContext()
+    _, provider, ctx = tb_load.load(logdir)
     images = provider.read_blob_sequences(
         ctx, experiment_id="", plugin_name="images", downsample=1000
     )

@@ -181,6 +181,13 @@ impl SummaryWriter {
         self.shutdown(status).map_err(|(error, _)| error)
     }
 
+    /// The interned `tag`, once a pending error of the writer thread has been returned:
+    /// how every write of a tagged value starts.
+    fn checked_tag(&self, tag: &str) -> Result<Arc<str>, Error> {
+        self.shared.check()?;
+        self.tags.get(tag)
+    }
+
     fn send(&self, item: Item) -> Result<(), Error> {
         self.queue
             .push(Command::Write(item), false)
@@ -378,8 +385,7 @@ impl SummaryWriter {
         labels: Option<&[&str]>,
         step: i64,
     ) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         let error = |cause| Error::Embedding {
             tag: tag.to_string(),
             cause,
@@ -512,8 +518,7 @@ impl SummaryWriter {
         value: impl ScalarValue,
         step: i64,
     ) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         let value = value.to_f32().map_err(|cause| Error::Scalar {
             tag: tag.to_string(),
             cause,
@@ -562,8 +567,7 @@ impl SummaryWriter {
         values: &H,
         step: i64,
     ) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         match values.to_histogram() {
             Ok(data) => self.send(Item::Histogram {
                 tag,
@@ -591,8 +595,7 @@ impl SummaryWriter {
         data: HistogramData,
         step: i64,
     ) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         if let Err(cause) = data.validate() {
             return Err(Error::Histogram {
                 tag: Some(tag.to_string()),
@@ -608,8 +611,7 @@ impl SummaryWriter {
     }
 
     fn image_at(&self, wall_time: f64, tag: &str, image: Image, step: i64) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         self.send(Item::Image {
             tag,
             image: Box::new(image),
@@ -625,8 +627,7 @@ impl SummaryWriter {
         images: &[Image],
         step: i64,
     ) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         let grid = Image::grid(images).map_err(|cause| Error::Image {
             tag: Some(tag.to_string()),
             cause,
@@ -640,8 +641,7 @@ impl SummaryWriter {
     }
 
     fn audio_at(&self, wall_time: f64, tag: &str, audio: Audio, step: i64) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         self.send(Item::Audio {
             tag,
             audio: Box::new(audio),
@@ -651,8 +651,7 @@ impl SummaryWriter {
     }
 
     fn video_at(&self, wall_time: f64, tag: &str, video: &Video, step: i64) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         let gif = video.encode_gif().map_err(|cause| Error::Video {
             tag: tag.to_string(),
             cause,
@@ -673,8 +672,7 @@ impl SummaryWriter {
         thresholds: usize,
         step: i64,
     ) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         let value = pr_curve::value(&tag, labels, predictions, thresholds).map_err(|cause| {
             Error::PrCurve {
                 tag: tag.to_string(),
@@ -689,8 +687,7 @@ impl SummaryWriter {
     }
 
     fn text_at(&self, wall_time: f64, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
-        self.shared.check()?;
-        let tag = self.tags.get(tag)?;
+        let tag = self.checked_tag(tag)?;
         self.send(Item::Text {
             tag,
             text: markdown.into(),

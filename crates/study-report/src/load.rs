@@ -202,12 +202,18 @@ mod tests {
         );
     }
 
-    #[test]
-    fn empty_event_files_say_they_hold_nothing_yet_without_pointing_at_warnings() {
+    /// A log directory of one run, `mnist/relu`, whose one event file holds `bytes`.
+    fn one_event_file(bytes: &[u8]) -> tempfile::TempDir {
         let root = tempfile::tempdir().unwrap();
         let run = root.path().join("mnist/relu");
         std::fs::create_dir_all(&run).unwrap();
-        std::fs::write(run.join("events.out.tfevents.1.host.1.0"), b"").unwrap();
+        std::fs::write(run.join("events.out.tfevents.1.host.1.0"), bytes).unwrap();
+        root
+    }
+
+    #[test]
+    fn empty_event_files_say_they_hold_nothing_yet_without_pointing_at_warnings() {
+        let root = one_event_file(b"");
         let mut warnings = 0;
         let error = load_runs(root.path(), &mut |_| {}, &mut |_| warnings += 1).unwrap_err();
         assert_eq!(warnings, 0);
@@ -226,11 +232,8 @@ mod tests {
 
     #[test]
     fn files_that_give_nothing_but_warnings_point_at_the_warnings() {
-        let root = tempfile::tempdir().unwrap();
-        let run = root.path().join("mnist/relu");
-        std::fs::create_dir_all(&run).unwrap();
         // Shorter than a record header: the reader takes it as a record cut short.
-        std::fs::write(run.join("events.out.tfevents.1.host.1.0"), b"garbage").unwrap();
+        let root = one_event_file(b"garbage");
         let mut heard = Vec::new();
         let error = load_runs(root.path(), &mut |_| {}, &mut |w| heard.push(w)).unwrap_err();
         assert_eq!(heard.len(), 1, "{heard:?}");

@@ -59,8 +59,7 @@ fn write_runs(log_dir: &Path) -> Result<()> {
 
 #[test]
 fn a_full_disk_leaves_no_partial_file_and_names_the_file() -> Result<()> {
-    let root = tempfile::tempdir()?;
-    let logs = root.path().join("logs");
+    let (root, logs) = common::temp_logs()?;
     write_runs(&logs)?;
     let out = root.path().join("out");
     std::fs::create_dir(&out)?;

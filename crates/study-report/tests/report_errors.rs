@@ -128,8 +128,7 @@ fn a_bad_flag_value_names_the_fix() -> Result<()> {
 
 #[test]
 fn a_run_with_no_accuracy_yet_is_named_and_shown_as_such() -> Result<()> {
-    let root = tempfile::tempdir()?;
-    let logs = root.path().join("logs");
+    let (root, logs) = common::temp_logs()?;
     write_runs(&logs, &["relu"])?;
     let writer = SummaryWriter::new(logs.join("mnist/tanh"))?;
     writer.add_scalar("cross_entropy", 2.3, 0)?;
@@ -157,8 +156,7 @@ fn a_run_with_no_accuracy_yet_is_named_and_shown_as_such() -> Result<()> {
 
 #[test]
 fn a_truncated_file_and_a_flipped_byte_are_warnings_and_the_rest_is_reported() -> Result<()> {
-    let root = tempfile::tempdir()?;
-    let logs = root.path().join("logs");
+    let (root, logs) = common::temp_logs()?;
     let files = write_runs(&logs, &["relu", "tanh", "elu"])?;
 
     // relu: cut inside the record of its last accuracy point, as a killed writer leaves it.

@@ -45,8 +45,7 @@ fn tables(text: &str) -> Vec<Vec<Vec<String>>> {
 
 #[test]
 fn a_pipe_or_a_newline_in_an_hparam_stays_in_its_cell() -> Result<()> {
-    let root = tempfile::tempdir()?;
-    let logs = root.path().join("logs");
+    let (root, logs) = common::temp_logs()?;
     for (run, dataset, activation, seed) in [
         ("a", "mnist|v2", "relu\nwith notes", "1|2"),
         ("b", "mnist", "elu\r\n", "3\\"),

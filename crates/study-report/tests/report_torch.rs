@@ -1,5 +1,7 @@
 //! `report` on event files written by `torch.utils.tensorboard` (the real one, from the setup venv): the numbers it was given come back in the table, grouped by the hparams torch wrote into a subdirectory.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -120,8 +122,7 @@ fn write_torch_logs(log_dir: &Path) -> Result<()> {
 
 #[test]
 fn torch_written_runs_give_back_their_numbers() -> Result<()> {
-    let root = tempfile::tempdir()?;
-    let logs = root.path().join("logs");
+    let (root, logs) = common::temp_logs()?;
     write_torch_logs(&logs)?;
 
     let mut options = ReportOptions::new(&logs, root.path().join("out"));

@@ -57,18 +57,18 @@ pub fn figure(
     legend: &[LegendEntry],
     panels: &[HeatPanel],
 ) -> Result<(), ReportError> {
-    let range = shared_range(panels).unwrap_or((-1.0, 1.0));
+    let value_axis = (y_label, shared_range(panels).unwrap_or((-1.0, 1.0)));
     render_panels(path, size, title, legend, panels, |canvas, cell, panel| {
-        draw_panel(canvas, cell, y_label, panel, range)
+        draw_panel(canvas, cell, panel, value_axis)
     })
 }
 
+/// Draws `panel` in `area` on the value axis (label, range) that all panels share.
 fn draw_panel<'a>(
     canvas: &Canvas<'a>,
     area: &Area<'a>,
-    y_label: &str,
     panel: &HeatPanel,
-    (y0, y1): (f64, f64),
+    (y_label, (y0, y1)): (&str, (f64, f64)),
 ) -> Result<(), String> {
     let columns = thin(&panel.histograms);
     let steps: Vec<f64> = columns.iter().map(|(s, _)| *s as f64).collect();

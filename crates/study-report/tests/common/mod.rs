@@ -1,12 +1,24 @@
-//! Shared helper of the report's integration tests: a run written with our writer.
+//! Shared helpers of the report's integration tests: a log directory, a run written with
+//! our writer.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use tensorboard_logger::{HParamValue, SummaryWriter};
 
+/// A fresh temporary directory and the path of a log directory, `logs`, in it (not created).
+pub fn temp_logs() -> Result<(tempfile::TempDir, PathBuf)> {
+    let root = tempfile::tempdir()?;
+    let logs = root.path().join("logs");
+    Ok((root, logs))
+}
+
 /// Writes a run at `dir`: `hparams` (as strings, with `test/accuracy` as the metric) and
 /// the `(step, value)` points of each scalar tag; returns its event file.
+#[allow(
+    dead_code,
+    reason = "not every test binary writes runs with our writer"
+)]
 pub fn write_run(
     dir: &Path,
     hparams: &[(&str, &str)],

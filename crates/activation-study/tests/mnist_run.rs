@@ -4,8 +4,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 use activation_study::cli;
 use activation_study::results::{RESULTS_FILE, RunResults};
@@ -36,21 +34,6 @@ print(json.dumps({
 }))
 "#;
 
-fn read_back(run_dir: &Path) -> serde_json::Value {
-    let out = Command::new(common::python())
-        .arg("-c")
-        .arg(READ_BACK)
-        .arg(run_dir)
-        .output()
-        .expect("run the venv's python");
-    assert!(
-        out.status.success(),
-        "TensorBoard read-back failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("read-back prints JSON")
-}
-
 fn strings(v: &serde_json::Value) -> BTreeSet<String> {
     v.as_array()
         .unwrap()
@@ -64,26 +47,19 @@ fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
     let _one_at_a_time = common::train_alone();
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().join("logs");
-    let root = common::data_root();
-    let args = common::args(&[
-        "--steps",
-        "200",
-        "--activations",
-        "relu,sigmoid",
-        "--eval-every",
-        "100",
-        "--hist-every",
-        "100",
-        "--device",
-        "cpu",
-        "--logdir",
-        logdir.to_str().unwrap(),
-        "--data-dir",
-        root.to_str().unwrap(),
-    ]);
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let outcomes = cli::run(&args, &mut out, &mut err).unwrap();
-    let table = String::from_utf8(out).unwrap();
+    let (outcomes, table, _) = common::run_mnist(
+        &logdir,
+        &[
+            "--steps",
+            "200",
+            "--activations",
+            "relu,sigmoid",
+            "--eval-every",
+            "100",
+            "--hist-every",
+            "100",
+        ],
+    );
     assert_eq!(outcomes.len(), 2);
 
     for outcome in &outcomes {
@@ -110,7 +86,7 @@ fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
         expected.push(b'\n');
         assert_eq!(file, expected);
 
-        let tb = read_back(&run_dir);
+        let tb = common::tensorboard_json(&["-c", READ_BACK], &run_dir);
         // Only a finished run is a success in TensorBoard's HParams dashboard.
         assert_eq!(
             common::tensorboard_end(&run_dir)["status"],

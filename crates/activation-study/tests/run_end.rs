@@ -7,19 +7,12 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use activation_study::cli;
 use activation_study::results::{RESULTS_FILE, RunResults};
 use activation_study::run_end::RunEnd;
 
 fn saved(run_dir: &Path) -> RunResults {
     let file = std::fs::read(run_dir.join(RESULTS_FILE)).expect("results.json written");
     serde_json::from_slice(&file).expect("results.json parses")
-}
-
-fn mnist_flags<'a>(logdir: &'a str, root: &'a str, more: &[&'a str]) -> Vec<&'a str> {
-    let mut flags = vec!["--device", "cpu", "--logdir", logdir, "--data-dir", root];
-    flags.extend_from_slice(more);
-    flags
 }
 
 /// `--lr 1e6` makes Adam move every weight by about a million in the first step, so the
@@ -32,13 +25,8 @@ fn a_diverging_run_stops_at_its_first_bad_step_and_is_no_success_anywhere() {
     let _one_at_a_time = common::train_alone();
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().join("logs");
-    let (logdir_s, root) = (
-        logdir.to_str().unwrap().to_owned(),
-        common::data_root().to_str().unwrap().to_owned(),
-    );
-    let flags = mnist_flags(
-        &logdir_s,
-        &root,
+    let (outcomes, table, err) = common::run_mnist(
+        &logdir,
         &[
             "--activations",
             "relu",
@@ -53,12 +41,6 @@ fn a_diverging_run_stops_at_its_first_bad_step_and_is_no_success_anywhere() {
             "--log-every",
             "100",
         ],
-    );
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let outcomes = cli::run(&common::args(&flags), &mut out, &mut err).unwrap();
-    let (table, err) = (
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
     );
     let run_dir = logdir.join("mnist/relu");
 
@@ -96,13 +78,8 @@ fn a_run_that_learns_nothing_ends_as_no_better_than_chance() {
     let _one_at_a_time = common::train_alone();
     let tmp = tempfile::tempdir().unwrap();
     let logdir = tmp.path().join("logs");
-    let (logdir_s, root) = (
-        logdir.to_str().unwrap().to_owned(),
-        common::data_root().to_str().unwrap().to_owned(),
-    );
-    let flags = mnist_flags(
-        &logdir_s,
-        &root,
+    let (outcomes, table, _) = common::run_mnist(
+        &logdir,
         &[
             "--activations",
             "sigmoid",
@@ -116,9 +93,6 @@ fn a_run_that_learns_nothing_ends_as_no_better_than_chance() {
             "5",
         ],
     );
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let outcomes = cli::run(&common::args(&flags), &mut out, &mut err).unwrap();
-    let table = String::from_utf8(out).unwrap();
     let outcome = &outcomes[0];
     let RunEnd::NoBetterThanChance {
         test_accuracy,
@@ -195,13 +169,8 @@ fn a_run_that_cannot_start_fails_alone_and_the_grid_goes_on() {
         return;
     };
     let logdir = mount.join("logs");
-    let (logdir_s, root) = (
-        logdir.to_str().unwrap().to_owned(),
-        common::data_root().to_str().unwrap().to_owned(),
-    );
-    let flags = mnist_flags(
-        &logdir_s,
-        &root,
+    let (outcomes, table, err) = common::run_mnist(
+        &logdir,
         &[
             "--activations",
             "relu,elu,tanh",
@@ -210,12 +179,6 @@ fn a_run_that_cannot_start_fails_alone_and_the_grid_goes_on() {
             "--eval-every",
             "2",
         ],
-    );
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let outcomes = cli::run(&common::args(&flags), &mut out, &mut err).unwrap();
-    let (table, err) = (
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
     );
     let ends: Vec<&str> = outcomes.iter().map(|o| o.status.end.label()).collect();
     assert_eq!(outcomes.len(), 3, "{err}");
@@ -284,16 +247,10 @@ fn a_run_whose_results_cannot_be_written_is_a_failure_in_tensorboard_too() {
         return;
     };
     let logdir = mount.join("logs");
-    let (logdir_s, root) = (
-        logdir.to_str().unwrap().to_owned(),
-        common::data_root().to_str().unwrap().to_owned(),
-    );
-    let flags = mnist_flags(
-        &logdir_s,
-        &root,
+    let (outcomes, _, _) = common::run_mnist(
+        &logdir,
         &["--activations", "relu", "--steps", "2", "--eval-every", "2"],
     );
-    let outcomes = cli::run(&common::args(&flags), &mut Vec::new(), &mut Vec::new()).unwrap();
     let status = &outcomes[0].status;
     let run_dir = logdir.join("mnist/relu");
     assert!(

@@ -61,6 +61,28 @@ fn start_cluster() -> Option<Cluster> {
     }
 }
 
+/// `scripts/slurm-sweep.sh --wait`, run in `dir`, on this build's `train`, with no job array
+/// variable inherited from whatever runs the tests; `train`'s flags follow.
+fn slurm_sweep(dir: &Path) -> Command {
+    let mut sweep = Command::new(repo().join("scripts/slurm-sweep.sh"));
+    sweep
+        .current_dir(dir)
+        .args([
+            "--wait",
+            "--cpus-per-task",
+            "1",
+            "--output-dir",
+            "out",
+            "--train",
+        ])
+        .arg(env!("CARGO_BIN_EXE_train"))
+        .arg("--");
+    for variable in INDEX_VARIABLES {
+        sweep.env_remove(variable);
+    }
+    sweep
+}
+
 /// The `report` binary of this build's profile, built first if this test run did not build
 /// it (it may live in another package of the workspace).
 fn report_binary() -> PathBuf {
@@ -88,26 +110,13 @@ fn a_ten_task_array_on_a_one_node_slurm_makes_ten_runs_that_tensorboard_and_repo
     let logdir = tmp.path().join("logs");
 
     // Tasks that fail (no data where they look) fail the sweep, each one named.
-    let mut failing = Command::new(repo().join("scripts/slurm-sweep.sh"));
-    failing
-        .current_dir(tmp.path())
-        .args([
-            "--wait",
-            "--cpus-per-task",
-            "1",
-            "--output-dir",
-            "out",
-            "--train",
-        ])
-        .arg(env!("CARGO_BIN_EXE_train"))
-        .args(["--", "--activations", "relu,elu", "--data-dir"])
+    let out = slurm_sweep(tmp.path())
+        .args(["--activations", "relu,elu", "--data-dir"])
         .arg(tmp.path().join("no-data"))
         .arg("--logdir")
-        .arg(tmp.path().join("failing"));
-    for variable in INDEX_VARIABLES {
-        failing.env_remove(variable);
-    }
-    let out = failing.output().expect("run scripts/slurm-sweep.sh");
+        .arg(tmp.path().join("failing"))
+        .output()
+        .expect("run scripts/slurm-sweep.sh");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let job = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -125,20 +134,8 @@ fn a_ten_task_array_on_a_one_node_slurm_makes_ten_runs_that_tensorboard_and_repo
     );
 
     let data = common::data_root();
-    let mut sweep = Command::new(repo().join("scripts/slurm-sweep.sh"));
-    sweep
-        .current_dir(tmp.path())
+    let out = slurm_sweep(tmp.path())
         .args([
-            "--wait",
-            "--cpus-per-task",
-            "1",
-            "--output-dir",
-            "out",
-            "--train",
-        ])
-        .arg(env!("CARGO_BIN_EXE_train"))
-        .args([
-            "--",
             "--seeds",
             "2",
             "--steps",
@@ -153,11 +150,9 @@ fn a_ten_task_array_on_a_one_node_slurm_makes_ten_runs_that_tensorboard_and_repo
         ])
         .arg(&logdir)
         .arg("--data-dir")
-        .arg(&data);
-    for variable in INDEX_VARIABLES {
-        sweep.env_remove(variable);
-    }
-    let out = sweep.output().expect("run scripts/slurm-sweep.sh");
+        .arg(&data)
+        .output()
+        .expect("run scripts/slurm-sweep.sh");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let job = stdout.trim();
@@ -233,18 +228,7 @@ fn a_ten_task_array_on_a_one_node_slurm_makes_ten_runs_that_tensorboard_and_repo
     assert_eq!(by_activation, expected);
 
     // The real TensorBoard sees the 10 runs, each with its whole test accuracy series.
-    let read_runs = repo().join("crates/tensorboard-logger/tests/common/read_runs.py");
-    let read = Command::new(common::python())
-        .arg(read_runs)
-        .arg(&logdir)
-        .output()
-        .unwrap();
-    assert!(
-        read.status.success(),
-        "{}",
-        String::from_utf8_lossy(&read.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+    let seen = common::tensorboard_view(&logdir);
     let runs = seen["runs"].as_object().unwrap();
     assert_eq!(runs.len(), 10, "{:?}", runs.keys().collect::<Vec<_>>());
     for (name, run) in runs {

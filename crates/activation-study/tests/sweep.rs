@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use activation_study::sweep::INDEX_VARIABLES;
@@ -20,11 +20,31 @@ fn train(flags: &[&str]) -> Command {
     command
 }
 
-fn run(command: &mut Command) -> (Output, String, String) {
+/// Runs `command`; returns whether it succeeded, its stdout and its stderr.
+fn run(command: &mut Command) -> (bool, String, String) {
     let output = command.output().expect("start train");
-    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
-    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
-    (output, stdout, stderr)
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    (output.status.success(), stdout, stderr)
+}
+
+/// Runs `command`, which must succeed; returns its stdout and stderr.
+fn run_ok(command: &mut Command) -> (String, String) {
+    let (ok, stdout, stderr) = run(command);
+    assert!(ok, "{stderr}");
+    (stdout, stderr)
+}
+
+/// Runs `command`, which must fail; returns its stderr.
+fn run_failing(command: &mut Command) -> String {
+    let (ok, _, stderr) = run(command);
+    assert!(!ok, "{stderr}");
+    stderr
+}
+
+/// Asserts that `stderr` holds `expected`, showing all of it where it does not.
+fn assert_says(stderr: &str, expected: &str) {
+    assert!(stderr.contains(expected), "{expected:?} not in:\n{stderr}");
 }
 
 /// Flags of a short CPU run on the real MNIST into `logdir`.
@@ -55,8 +75,7 @@ fn strs(v: &[String]) -> Vec<&str> {
 
 #[test]
 fn plan_lists_the_default_grid_in_study_order() {
-    let (output, stdout, stderr) = run(&mut train(&["--plan"]));
-    assert!(output.status.success(), "{stderr}");
+    let (stdout, stderr) = run_ok(&mut train(&["--plan"]));
     assert_eq!(
         stdout,
         "0 mnist sigmoid 0 logs/mnist/sigmoid-seed0\n\
@@ -70,7 +89,7 @@ fn plan_lists_the_default_grid_in_study_order() {
 
 #[test]
 fn plan_varies_the_seed_fastest() {
-    let (output, stdout, stderr) = run(&mut train(&[
+    let (stdout, _) = run_ok(&mut train(&[
         "--activations",
         "relu,elu",
         "--seeds",
@@ -79,7 +98,6 @@ fn plan_varies_the_seed_fastest() {
         "cifar10",
         "--plan",
     ]));
-    assert!(output.status.success(), "{stderr}");
     assert_eq!(
         stdout,
         "0 cifar10 relu 0 logs/cifar10/relu-seed0\n\
@@ -125,16 +143,11 @@ fn an_index_past_the_grid_names_its_size_and_where_it_came_from() {
         ),
     ];
     for (mut command, expected) in cases {
-        let (output, _, stderr) = run(&mut command);
-        assert!(!output.status.success());
-        assert!(stderr.contains(expected), "{stderr}");
+        let stderr = run_failing(&mut command);
+        assert_says(&stderr, expected);
     }
-    let (output, _, stderr) = run(train(&logdir_flag).env("SLURM_ARRAY_TASK_ID", "x"));
-    assert!(!output.status.success());
-    assert!(
-        stderr.contains("$SLURM_ARRAY_TASK_ID is \"x\", not a task index"),
-        "{stderr}"
-    );
+    let stderr = run_failing(train(&logdir_flag).env("SLURM_ARRAY_TASK_ID", "x"));
+    assert_says(&stderr, "$SLURM_ARRAY_TASK_ID is \"x\", not a task index");
     assert!(!logdir.exists(), "nothing written");
 }
 
@@ -146,14 +159,13 @@ fn a_kubernetes_task_runs_once_then_is_skipped_under_slurm() {
     flags.extend(["--activations", "relu,elu"].map(String::from));
     let run_dir = logdir.join("mnist/elu-seed0");
 
-    let (output, stdout, stderr) = run(train(&strs(&flags)).env("JOB_COMPLETION_INDEX", "1"));
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains(&format!(
+    let (stdout, stderr) = run_ok(train(&strs(&flags)).env("JOB_COMPLETION_INDEX", "1"));
+    assert_says(
+        &stderr,
+        &format!(
             "task 1 of 2 (from $JOB_COMPLETION_INDEX): elu with seed 0 in {}",
             run_dir.display()
-        )),
-        "{stderr}"
+        ),
     );
     assert!(run_dir.join("results.json").is_file());
     let runs: Vec<_> = std::fs::read_dir(logdir.join("mnist"))
@@ -165,20 +177,16 @@ fn a_kubernetes_task_runs_once_then_is_skipped_under_slurm() {
     assert_eq!(table_rows.len(), 1, "{stdout}");
     assert!(table_rows[0].starts_with("elu-seed0 "), "{stdout}");
     // stderr is a pipe here, so progress comes as plain lines, the last one at the run's end.
-    assert!(
-        stderr.contains("mnist/elu-seed0: step 20/20, cross entropy "),
-        "{stderr}"
-    );
+    assert_says(&stderr, "mnist/elu-seed0: step 20/20, cross entropy ");
     let results_before = std::fs::read(run_dir.join("results.json")).unwrap();
 
-    let (output, stdout, stderr) = run(train(&strs(&flags)).env("SLURM_ARRAY_TASK_ID", "1"));
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains(&format!(
+    let (stdout, stderr) = run_ok(train(&strs(&flags)).env("SLURM_ARRAY_TASK_ID", "1"));
+    assert_says(
+        &stderr,
+        &format!(
             "task 1: {} has ended (finished, as its results.json says); skipping it",
             run_dir.display()
-        )),
-        "{stderr}"
+        ),
     );
     assert_eq!(stdout, "", "no table: nothing ran");
     assert_eq!(
@@ -257,35 +265,22 @@ fn a_killed_attempt_is_moved_aside_and_tensorboard_sees_one_clean_run() {
 
     let mut rerun = short_run(&logdir, "30");
     rerun.extend(["--activations", "relu", "--task-index", "0"].map(String::from));
-    let (output, _, stderr) = run(&mut train(&strs(&rerun)));
-    assert!(output.status.success(), "{stderr}");
+    let (_, stderr) = run_ok(&mut train(&strs(&rerun)));
     let aside = tmp.path().join("logs.attempts/mnist/relu-seed0.1");
-    assert!(
-        stderr.contains(&format!(
+    assert_says(
+        &stderr,
+        &format!(
             "task 0: an earlier attempt in {} died (no results file); moved it to {}, starting again",
             run_dir.display(),
             aside.display()
-        )),
-        "{stderr}"
+        ),
     );
     let kept = aside.join(died[0].file_name().unwrap());
     assert!(kept.is_file(), "the died attempt's events are kept");
     assert!(run_dir.join("results.json").is_file());
 
     // The real TensorBoard, loading the log directory as `tensorboard --logdir` does.
-    let read_runs = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tensorboard-logger/tests/common/read_runs.py");
-    let out = Command::new(common::python())
-        .arg(&read_runs)
-        .arg(&logdir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let seen = common::tensorboard_view(&logdir);
     let runs: Vec<&String> = seen["runs"].as_object().unwrap().keys().collect();
     assert_eq!(runs, ["mnist/relu-seed0"]);
     let steps: Vec<i64> = seen["runs"]["mnist/relu-seed0"]["scalars"]["cross_entropy"]

@@ -99,19 +99,61 @@ steps = [s.step for s in ea.Scalars("cross_entropy")] if "cross_entropy" in scal
 print(json.dumps({"status": status, "steps": steps}))
 "#;
 
-/// The session end status and the logged steps of a run directory, as TensorBoard reads them.
+/// Runs the study on the real MNIST on the CPU into `logdir`, with the `more` flags; returns
+/// what `cli::run` returned, the table it printed and its messages.
 #[allow(dead_code, reason = "not every test binary uses every helper")]
-pub fn tensorboard_end(run_dir: &Path) -> serde_json::Value {
+pub fn run_mnist(
+    logdir: &Path,
+    more: &[&str],
+) -> (Vec<activation_study::results::RunResults>, String, String) {
+    let root = data_root();
+    let mut flags = vec![
+        "--device",
+        "cpu",
+        "--logdir",
+        logdir.to_str().unwrap(),
+        "--data-dir",
+        root.to_str().unwrap(),
+    ];
+    flags.extend_from_slice(more);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let outcomes = activation_study::cli::run(&args(&flags), &mut out, &mut err).unwrap();
+    (
+        outcomes,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+/// Runs the venv's Python with `args` and then `dir`, and parses the JSON it prints: how
+/// the tests read runs back with the real TensorBoard.
+#[allow(dead_code, reason = "not every test binary uses every helper")]
+pub fn tensorboard_json(args: &[&str], dir: &Path) -> serde_json::Value {
     let out = std::process::Command::new(python())
-        .arg("-c")
-        .arg(READ_END)
-        .arg(run_dir)
+        .args(args)
+        .arg(dir)
         .output()
         .expect("run the venv's python");
     assert!(
         out.status.success(),
-        "TensorBoard read-back failed: {}",
+        "TensorBoard could not read {}: {}",
+        dir.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("read-back prints JSON")
+    serde_json::from_slice(&out.stdout).expect("the read-back prints JSON")
+}
+
+/// What the real TensorBoard sees in `logdir`, as printed by the logger's `read_runs.py`
+/// (its own loading path, as `tensorboard --logdir` loads).
+#[allow(dead_code, reason = "not every test binary uses every helper")]
+pub fn tensorboard_view(logdir: &Path) -> serde_json::Value {
+    let read_runs = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tensorboard-logger/tests/common/read_runs.py");
+    tensorboard_json(&[read_runs.to_str().unwrap()], logdir)
+}
+
+/// The session end status and the logged steps of a run directory, as TensorBoard reads them.
+#[allow(dead_code, reason = "not every test binary uses every helper")]
+pub fn tensorboard_end(run_dir: &Path) -> serde_json::Value {
+    tensorboard_json(&["-c", READ_END], run_dir)
 }

@@ -272,16 +272,16 @@ pub fn run_until(
         let _ = writeln!(err, "warning: {warning}");
     }
     let steps = args.steps.unwrap_or(defaults.steps);
+    let planned = if task.is_some() {
+        1
+    } else {
+        activations.len() as u64 * args.seeds
+    };
     let _ = writeln!(
         err,
-        "{} on {}: {} runs of {steps} steps ({} training / {} test images, {} threads); logs in {}",
+        "{} on {}: {planned} runs of {steps} steps ({} training / {} test images, {} threads); logs in {}",
         args.dataset,
         device::name(device),
-        if task.is_some() {
-            1
-        } else {
-            activations.len() as u64 * args.seeds
-        },
         data.train.len(),
         data.test.len(),
         tch::get_num_threads(),
@@ -316,12 +316,23 @@ pub fn run_until(
     }
     let _ = write!(out, "{}", table(&outcomes));
     if let Some(signal) = stop.requested() {
-        let _ = writeln!(
-            err,
-            "stopped by {}: the remaining runs were skipped; logs in {}",
-            signal.name(),
-            args.logdir.join(args.dataset.name()).display()
-        );
+        let skipped = planned - outcomes.len() as u64;
+        let logs = args.logdir.join(args.dataset.name());
+        let _ = if skipped == 0 {
+            writeln!(
+                err,
+                "stopped by {}; logs in {}",
+                signal.name(),
+                logs.display()
+            )
+        } else {
+            writeln!(
+                err,
+                "stopped by {}: skipped {skipped} of {planned} runs; logs in {}",
+                signal.name(),
+                logs.display()
+            )
+        };
     }
     Ok(outcomes)
 }

@@ -103,7 +103,7 @@ fn stop_a_long_run(signal: &str, expected: StopSignal) {
         "{stderr}"
     );
     assert!(
-        stderr.contains("the remaining runs were skipped"),
+        stderr.contains(": skipped 1 of 2 runs; logs in"),
         "{stderr}"
     );
     assert!(!logdir.join("mnist/elu").exists(), "elu never started");

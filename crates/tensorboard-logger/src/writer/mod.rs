@@ -27,7 +27,9 @@ use std::time::SystemTime;
 
 use prost::Message;
 
-pub use builder::{DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterBuilder};
+pub use builder::{
+    DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterBuilder, default_run_dir,
+};
 
 use crate::error::Error;
 use crate::event_file::wall_time;

@@ -261,7 +261,7 @@ pub fn value(
 }
 
 /// The summary value of a curve computed elsewhere, after
-/// [`validate`](RawPrCurve::validate): the same tensor as [`value`], holding the rows as
+/// [`validate`](RawPrCurve::validate): the same tensor as [`value()`], holding the rows as
 /// given, as torch's `add_pr_curve_raw` writes it.
 pub fn raw_value(tag: &str, curve: &RawPrCurve, thresholds: usize) -> Result<Value, PrCurveError> {
     curve.validate(thresholds)?;

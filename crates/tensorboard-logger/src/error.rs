@@ -14,6 +14,7 @@ use crate::summary::embedding::EmbeddingError;
 use crate::summary::histogram::HistogramError;
 use crate::summary::hparams::HParamError;
 use crate::summary::image::ImageError;
+use crate::summary::mesh::MeshError;
 use crate::summary::pr_curve::PrCurveError;
 use crate::summary::scalar::ScalarError;
 use crate::summary::video::VideoError;
@@ -135,6 +136,9 @@ pub enum Error {
         /// What is wrong.
         cause: PrCurveError,
     },
+    /// A mesh could not be made.
+    #[error(transparent)]
+    Mesh(#[from] MeshError),
     /// An embedding could not be written.
     #[error("embedding {tag:?}: {cause}")]
     Embedding {

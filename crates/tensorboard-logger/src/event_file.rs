@@ -180,7 +180,7 @@ const MAX_ATTEMPTS: u32 = 1000;
 
 /// Host names may hold characters that are awkward in file names; keep the name
 /// readable and a single path component.
-fn sanitize_host(host: &str) -> String {
+pub(crate) fn sanitize_host(host: &str) -> String {
     let host: String = host
         .chars()
         .map(|c| {

@@ -21,8 +21,8 @@
 //! - [`writer`]: [`SummaryWriter`], writing from a background thread;
 //! - [`reader`]: reading event files, runs and log directories back as typed values.
 //!
-//! With the `tch` feature, histograms, scalars and images are also made from
-//! `tch::Tensor`s (images in any of torch's `dataformats`, `DataFormat`), and
+//! With the `tch` feature, histograms, scalars, images, videos and meshes are also made
+//! from `tch::Tensor`s (images in any of torch's `dataformats`, `DataFormat`), and
 //! `SummaryWriter::add_var_store` logs every variable of a model, its gradient and the
 //! gradient's norm in one call.
 //!

@@ -3,11 +3,30 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use tensorboard_logger::SummaryWriter;
+use tensorboard_logger::summary::image::{Image, Layout};
+
+/// What `common/read_projector.py` reports for `logdir`.
+fn read_projector(python: &Path, logdir: &Path) -> Result<Value> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/common/read_projector.py"
+    );
+    let output = Command::new(python)
+        .arg(script)
+        .arg(logdir)
+        .output()
+        .context("running read_projector.py")?;
+    if !output.status.success() {
+        bail!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
 
 #[test]
 fn the_projector_serves_our_embeddings() -> Result<()> {
@@ -35,19 +54,7 @@ fn the_projector_serves_our_embeddings() -> Result<()> {
     let Some(python) = common::python_or_skip("the_projector_serves_our_embeddings") else {
         return Ok(());
     };
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/common/read_projector.py"
-    );
-    let output = Command::new(python)
-        .arg(script)
-        .arg(logdir.path())
-        .output()
-        .context("running read_projector.py")?;
-    if !output.status.success() {
-        bail!("{}", String::from_utf8_lossy(&output.stderr));
-    }
-    let view: Value = serde_json::from_slice(&output.stdout)?;
+    let view = read_projector(&python, logdir.path())?;
     let values = |v: &[f32]| v.iter().map(|x| f64::from(*x)).collect::<Vec<_>>();
     assert_eq!(view["runs"], json!(["run"]));
     assert_eq!(
@@ -57,10 +64,82 @@ fn the_projector_serves_our_embeddings() -> Result<()> {
                 "shape": [12, 3],
                 "values": values(&points),
                 "metadata": labels.join("\n") + "\n",
+                "sprite": null,
             },
-            "hidden:00010": {"shape": [2, 3], "values": values(&points[..6]), "metadata": null},
-            "layer/out:00010": {"shape": [9, 4], "values": values(&points), "metadata": null},
+            "hidden:00010": {
+                "shape": [2, 3], "values": values(&points[..6]), "metadata": null, "sprite": null,
+            },
+            "layer/out:00010": {
+                "shape": [9, 4], "values": values(&points), "metadata": null, "sprite": null,
+            },
         })
     );
+    Ok(())
+}
+
+#[test]
+fn the_projector_shows_each_digit_as_its_thumbnail() -> Result<()> {
+    // 20 MNIST test digits, embedded as their 784 pixels: a 5x5 sprite of 28x28 cells,
+    // the last 5 cells black.
+    let digits = common::mnist_images(20)?;
+    let labels: Vec<String> = common::mnist_labels(20)?
+        .iter()
+        .map(u8::to_string)
+        .collect();
+    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let points: Vec<f32> = digits
+        .iter()
+        .flat_map(|d| d.pixels().iter().map(|&p| f32::from(p) / 255.0))
+        .collect();
+    let logdir = tempfile::tempdir()?;
+    let writer = SummaryWriter::new(logdir.path().join("run"))?;
+    writer.add_embedding_with_images("digits", &points, 784, Some(&labels), &digits, 4)?;
+    let rgb = Image::from_u8(vec![200; 3 * 28 * 28], 3, 28, 28, Layout::Chw)?;
+    let error = writer
+        .add_embedding_with_images(
+            "mixed",
+            &points[..2 * 784],
+            784,
+            None,
+            &[digits[0].clone(), rgb],
+            4,
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "embedding \"mixed\": sprite: image 1 is 3x28x28 but image 0 is 1x28x28 (channels x \
+         height x width); all images in a grid must have the same size and channels"
+    );
+    let error = writer
+        .add_embedding_with_images("few", &points, 784, None, &digits[..3], 4)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "embedding \"few\": 3 images for 20 points; give one image per point"
+    );
+    writer.close()?;
+
+    let Some(python) = common::python_or_skip("the_projector_shows_each_digit_as_its_thumbnail")
+    else {
+        return Ok(());
+    };
+    let view = read_projector(&python, logdir.path())?;
+    let embedding = &view["run"]["digits:00004"];
+    assert_eq!(embedding["shape"], json!([20, 784]));
+    assert_eq!(embedding["metadata"], labels.join("\n") + "\n");
+    let sprite = &embedding["sprite"];
+    assert_eq!(sprite["single_image_dim"], json!([28, 28]));
+    assert_eq!(sprite["mime"], "image/png");
+    assert_eq!(sprite["mode"], "L");
+    assert_eq!(sprite["size"], json!([140, 140]));
+    let mut expected = vec![0u8; 140 * 140];
+    for (i, digit) in digits.iter().enumerate() {
+        let (top, left) = ((i / 5) * 28, (i % 5) * 28);
+        for (y, row) in digit.pixels().chunks_exact(28).enumerate() {
+            let start = (top + y) * 140 + left;
+            expected[start..start + 28].copy_from_slice(row);
+        }
+    }
+    assert_eq!(sprite["pixels"], json!(expected));
     Ok(())
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 /// The `.proto` files the crate uses, relative to `proto/`.
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     "tensorboard/event.proto",
     "tensorboard/summary.proto",
     "tensorboard/tensor.proto",
@@ -19,13 +19,15 @@ const FILES: [&str; 9] = [
     "tensorboard/plugins/custom_scalar/layout.proto",
     "tensorboard/plugins/pr_curve/plugin_data.proto",
     "tensorboard/plugins/audio/plugin_data.proto",
+    "tensorboard/plugins/mesh/plugin_data.proto",
     "tensorboard/graph.proto",
 ];
 
 /// The files prost writes for those, one per protobuf package.
-const GENERATED: [&str; 3] = [
+const GENERATED: [&str; 4] = [
     "tensorboard.rs",
     "tensorboard.hparams.rs",
+    "tensorboard.mesh.rs",
     "google.protobuf.rs",
 ];
 

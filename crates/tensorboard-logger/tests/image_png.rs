@@ -1,46 +1,13 @@
 //! Real images (MNIST and CIFAR-10 records from the setup's data directory) through
 //! `Image`, `Image::grid` and `encode_png`, decoded back by Pillow, an independent decoder.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
+use common::{env_path, mnist_images};
 use tensorboard_logger::summary::image::{Image, Layout};
-
-fn env_path(name: &str) -> Result<PathBuf> {
-    std::env::var_os(name)
-        .map(PathBuf::from)
-        .with_context(|| format!("{name} is not set; run ./scripts/setup.sh"))
-}
-
-/// The first `count` images of an MNIST IDX image file (big-endian header: magic 2051,
-/// image count, rows, columns; then one byte per pixel).
-fn mnist_images(count: usize) -> Result<Vec<Image>> {
-    let path = env_path("ACTIVATION_STUDY_DATA")?.join("mnist/t10k-images-idx3-ubyte");
-    let bytes = std::fs::read(&path)
-        .with_context(|| format!("reading {}; run ./scripts/setup.sh", path.display()))?;
-    let header = |i: usize| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap());
-    ensure!(
-        header(0) == 2051,
-        "{} is not an IDX image file",
-        path.display()
-    );
-    let (rows, columns) = (header(2) as usize, header(3) as usize);
-    ensure!((rows, columns) == (28, 28), "MNIST images are 28x28");
-    bytes[16..]
-        .chunks_exact(rows * columns)
-        .take(count)
-        .map(|pixels| {
-            Ok(Image::from_u8(
-                pixels.to_vec(),
-                1,
-                rows,
-                columns,
-                Layout::Chw,
-            )?)
-        })
-        .collect()
-}
 
 /// The CIFAR-10 records of the setup's sample: per record one label byte, then the red,
 /// green and blue 32x32 planes.

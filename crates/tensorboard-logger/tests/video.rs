@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -11,6 +12,20 @@ use serde_json::Value;
 use tensorboard_logger::SummaryWriter;
 use tensorboard_logger::summary::image::{Image, Layout};
 use tensorboard_logger::summary::video::Video;
+
+/// What `common/read_video.py` reports for `logdir`.
+fn read_video(python: &Path, logdir: &Path) -> Result<Value> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/read_video.py");
+    let output = Command::new(python)
+        .arg(script)
+        .arg(logdir)
+        .output()
+        .context("running read_video.py")?;
+    if !output.status.success() {
+        bail!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
 
 #[test]
 fn tensorboard_serves_the_frames_we_wrote() -> Result<()> {
@@ -50,16 +65,7 @@ fn tensorboard_serves_the_frames_we_wrote() -> Result<()> {
     let Some(python) = common::python_or_skip("tensorboard_serves_the_frames_we_wrote") else {
         return Ok(());
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/read_video.py");
-    let output = Command::new(python)
-        .arg(script)
-        .arg(logdir.path())
-        .output()
-        .context("running read_video.py")?;
-    if !output.status.success() {
-        bail!("{}", String::from_utf8_lossy(&output.stderr));
-    }
-    let view: Value = serde_json::from_slice(&output.stdout)?;
+    let view = read_video(&python, logdir.path())?;
     let bar = &view["run"]["bar"][0];
     assert_eq!(
         (
@@ -90,6 +96,82 @@ fn tensorboard_serves_the_frames_we_wrote() -> Result<()> {
             .map(|(d, p)| (d.as_i64().unwrap() - i64::from(*p)).abs())
             .max();
         assert!(worst <= Some(8), "a color moved by {worst:?}");
+    }
+    Ok(())
+}
+
+/// An MNIST digit rolled `shift` pixels to the right (wrapping), as `[28 * 28]` bytes.
+#[cfg(feature = "tch")]
+fn rolled(digit: &Image, shift: usize) -> Vec<u8> {
+    let pixels = digit.pixels();
+    (0..28 * 28)
+        .map(|i| pixels[i / 28 * 28 + (i % 28 + 28 - shift % 28) % 28])
+        .collect()
+}
+
+#[cfg(feature = "tch")]
+#[test]
+fn video_tensors_play_frame_by_frame_side_by_side() -> Result<()> {
+    use tch::{Device, Kind, Tensor};
+
+    // Two videos of 6 frames, [2, 6, 1, 28, 28] bytes: two MNIST digits sliding right.
+    let digits = common::mnist_images(2)?;
+    let bytes: Vec<u8> = digits
+        .iter()
+        .flat_map(|digit| (0..6).flat_map(move |t| rolled(digit, 2 * t)))
+        .collect();
+    let slides = Tensor::from_slice(&bytes).view([2, 6, 1, 28, 28]);
+    // One float video [1, 4, 1, 8, 8] holding every byte value k as k / 255.
+    let ramp = (Tensor::arange(256, (Kind::Float, Device::Cpu)) / 255.0).view([1, 4, 1, 8, 8]);
+    let logdir = tempfile::tempdir()?;
+    let writer = SummaryWriter::new(logdir.path().join("run"))?;
+    writer.add_video_tensor("slides", &slides, 4.0, 2)?;
+    writer.add_video_tensor("ramp", &ramp, 2.0, 2)?;
+    let error = writer
+        .add_video_tensor("flat", &slides.view([12, 1, 28, 28]), 4.0, 2)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "video \"flat\": video tensor has shape [12, 1, 28, 28]; expected [batch, frames, \
+         channels, height, width] (torch's add_video layout): batch and frames at least 1, \
+         channels 1, 3 or 4"
+    );
+    writer.close()?;
+
+    let Some(python) = common::python_or_skip("video_tensors_play_frame_by_frame_side_by_side")
+    else {
+        return Ok(());
+    };
+    let view = read_video(&python, logdir.path())?;
+    let slides = &view["run"]["slides"][0];
+    // Each frame is a one-row grid of the two videos: 2 + 2 * (28 + 2) wide, 2 + 28 + 2 high.
+    assert_eq!(
+        (&slides["step"], &slides["width"], &slides["height"]),
+        (&2.into(), &62.into(), &32.into())
+    );
+    let frames = slides["frames"].as_array().context("frames")?;
+    assert_eq!(frames.len(), 6);
+    for (t, frame) in frames.iter().enumerate() {
+        let cells = digits
+            .iter()
+            .map(|digit| Image::from_u8(rolled(digit, 2 * t), 1, 28, 28, Layout::Chw))
+            .collect::<Result<Vec<_>, _>>()?;
+        let expected = Image::grid(&cells)?;
+        assert_eq!(frame["duration"], 250);
+        assert_eq!(
+            frame["pixels_l"],
+            serde_json::json!(expected.pixels()),
+            "frame {t}"
+        );
+    }
+    let ramp = view["run"]["ramp"][0]["frames"]
+        .as_array()
+        .context("frames")?;
+    assert_eq!(ramp.len(), 4);
+    for (t, frame) in ramp.iter().enumerate() {
+        let expected: Vec<u32> = (t as u32 * 64..(t as u32 + 1) * 64).collect();
+        assert_eq!(frame["duration"], 500);
+        assert_eq!(frame["pixels_l"], serde_json::json!(expected), "frame {t}");
     }
     Ok(())
 }

@@ -13,6 +13,11 @@ pub mod tensorboard {
     pub mod hparams {
         include!("tensorboard.hparams.rs");
     }
+
+    /// Messages of the mesh plugin (`tensorboard.mesh`).
+    pub mod mesh {
+        include!("tensorboard.mesh.rs");
+    }
 }
 
 /// The well-known `google.protobuf.Struct` family that hparams values use.

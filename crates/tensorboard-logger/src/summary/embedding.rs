@@ -4,10 +4,17 @@
 //! row of tab-separated values per point), `metadata.tsv` next to it (one label per
 //! line), and `projector_config.pbtxt` in the run directory listing every embedding as
 //! `<tag>:<step, 5 digits>`. The Projector reads the config of each run.
+//!
+//! With one image per point (torch's `label_img`), the images go into one sprite,
+//! `sprite.png` next to the tensors, and the Projector draws each point as its
+//! thumbnail: `ceil(sqrt(n))` images per row, row by row, on a black square as torch
+//! makes it (for images that are not square, `ceil(sqrt(n))` rows of their height).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+use crate::summary::image::{Image, ImageError, Layout};
 
 /// Why an embedding could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +47,17 @@ pub enum EmbeddingError {
         /// The label.
         label: String,
     },
+    /// Images of a different count than points.
+    #[error("{images} images for {points} points; give one image per point")]
+    ImageCount {
+        /// Images given.
+        images: usize,
+        /// Points given.
+        points: usize,
+    },
+    /// Images of different sizes, or a sprite too large for PNG.
+    #[error("sprite: {0}")]
+    Sprite(ImageError),
     /// A file could not be written.
     #[error("cannot write {}: {cause}", path.display())]
     Write {
@@ -56,6 +74,8 @@ pub(crate) struct ConfigEntry {
     tensor_name: String,
     directory: String,
     has_metadata: bool,
+    /// Width and height of each image of the sprite, when there is one.
+    sprite_image: Option<(usize, usize)>,
 }
 
 impl ConfigEntry {
@@ -71,16 +91,30 @@ fn directory(tag: &str, step: i64) -> String {
     format!("{step:05}/{}", tag.replace('/', "%2F"))
 }
 
-/// Writes the TSV files of one embedding into the run directory `run_dir` and returns
-/// its config entry. `values` holds `points x dim` values row by row.
+/// One embedding: `values` holds `points x dim` values row by row; `labels` and `images`,
+/// when given, one per point.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Embedding<'a> {
+    pub values: &'a [f32],
+    pub dim: usize,
+    pub labels: Option<&'a [&'a str]>,
+    pub images: Option<&'a [Image]>,
+}
+
+/// Writes the files of one embedding (TSVs, and the sprite when there are images) into
+/// the run directory `run_dir` and returns its config entry.
 pub(crate) fn write_files(
     run_dir: &Path,
     tag: &str,
-    values: &[f32],
-    dim: usize,
-    labels: Option<&[&str]>,
+    embedding: Embedding,
     step: i64,
 ) -> Result<ConfigEntry, EmbeddingError> {
+    let Embedding {
+        values,
+        dim,
+        labels,
+        images,
+    } = embedding;
     if dim == 0 || values.is_empty() || !values.len().is_multiple_of(dim) {
         return Err(EmbeddingError::Shape {
             values: values.len(),
@@ -102,6 +136,16 @@ pub(crate) fn write_files(
             });
         }
     }
+    let sprite = match images {
+        Some(images) if images.len() != points => {
+            return Err(EmbeddingError::ImageCount {
+                images: images.len(),
+                points,
+            });
+        }
+        Some(images) => Some(sprite(images).map_err(EmbeddingError::Sprite)?),
+        None => None,
+    };
     let directory = directory(tag, step);
     let dir = run_dir.join(&directory);
     std::fs::create_dir_all(&dir).map_err(|cause| EmbeddingError::Write {
@@ -122,11 +166,57 @@ pub(crate) fn write_files(
         text.push('\n');
         write_file(&dir.join("metadata.tsv"), text.as_bytes())?;
     }
+    if let Some(sprite) = &sprite {
+        let png = sprite.encode_png().map_err(EmbeddingError::Sprite)?;
+        write_file(&dir.join("sprite.png"), &png)?;
+    }
     Ok(ConfigEntry {
         tensor_name: format!("{tag}:{step:05}"),
         directory,
         has_metadata: labels.is_some(),
+        // `sprite` checked that every image has the first one's size.
+        sprite_image: images.and_then(|images| images.first().map(|i| (i.width(), i.height()))),
     })
+}
+
+/// The sprite of `images` (at least one, all of one size and channel count): see the
+/// [module docs](self).
+fn sprite(images: &[Image]) -> Result<Image, ImageError> {
+    let first = images.first().ok_or(ImageError::EmptyGrid)?;
+    let shape = |image: &Image| (image.channels(), image.height(), image.width());
+    if let Some((index, other)) = images
+        .iter()
+        .enumerate()
+        .find(|(_, image)| shape(image) != shape(first))
+    {
+        let text = |(c, h, w): (usize, usize, usize)| format!("{c}x{h}x{w}");
+        return Err(ImageError::GridMismatch {
+            index,
+            expected: text(shape(first)),
+            got: text(shape(other)),
+        });
+    }
+    let (channels, cell_height, cell_width) = shape(first);
+    let mut columns = (images.len() as f64).sqrt() as usize;
+    while columns * columns < images.len() {
+        columns += 1;
+    }
+    // Saturating: a side too large for usize is also too large for PNG, which
+    // `Image::from_u8` reports.
+    let (height, width) = (
+        cell_height.saturating_mul(columns),
+        cell_width.saturating_mul(columns),
+    );
+    let cell_row = cell_width * channels;
+    let mut pixels = vec![0u8; height.saturating_mul(width).saturating_mul(channels)];
+    for (i, image) in images.iter().enumerate() {
+        let (top, left) = ((i / columns) * cell_height, (i % columns) * cell_row);
+        for (y, source) in image.pixels().chunks_exact(cell_row).enumerate() {
+            let start = (top + y) * width * channels + left;
+            pixels[start..start + cell_row].copy_from_slice(source);
+        }
+    }
+    Image::from_u8(pixels, channels, height, width, Layout::Hwc)
 }
 
 /// Rewrites `projector_config.pbtxt` in `run_dir` with every entry, in protobuf text
@@ -143,6 +233,13 @@ pub(crate) fn write_config(run_dir: &Path, entries: &[ConfigEntry]) -> Result<()
                 "  metadata_path: \"{}/metadata.tsv\"",
                 entry.directory
             );
+        }
+        if let Some((width, height)) = entry.sprite_image {
+            let _ = writeln!(text, "  sprite {{");
+            let _ = writeln!(text, "    image_path: \"{}/sprite.png\"", entry.directory);
+            let _ = writeln!(text, "    single_image_dim: {width}");
+            let _ = writeln!(text, "    single_image_dim: {height}");
+            let _ = writeln!(text, "  }}");
         }
         let _ = writeln!(text, "}}");
     }
@@ -165,15 +262,13 @@ mod tests {
     #[test]
     fn files_are_laid_out_as_torch_lays_them_out() {
         let dir = tempfile::tempdir().unwrap();
-        let entry = write_files(
-            dir.path(),
-            "layer/out",
-            &[0.1, -2.0, 3.5, 1e-8],
-            2,
-            Some(&["a", "b"]),
-            7,
-        )
-        .unwrap();
+        let embedding = Embedding {
+            values: &[0.1, -2.0, 3.5, 1e-8],
+            dim: 2,
+            labels: Some(&["a", "b"]),
+            images: None,
+        };
+        let entry = write_files(dir.path(), "layer/out", embedding, 7).unwrap();
         let sub = dir.path().join("00007/layer%2Fout");
         assert_eq!(
             std::fs::read_to_string(sub.join("tensors.tsv")).unwrap(),
@@ -196,7 +291,13 @@ mod tests {
     fn errors_name_the_problem() {
         let dir = tempfile::tempdir().unwrap();
         let message = |values: &[f32], dim, labels: Option<&[&str]>| {
-            write_files(dir.path(), "e", values, dim, labels, 0)
+            let embedding = Embedding {
+                values,
+                dim,
+                labels,
+                images: None,
+            };
+            write_files(dir.path(), "e", embedding, 0)
                 .unwrap_err()
                 .to_string()
         };
@@ -212,6 +313,64 @@ mod tests {
         assert_eq!(
             message(&[1.0; 2], 2, Some(&["a\tb"])),
             "label 0 (\"a\\tb\") holds a tab or line break; the metadata file is TSV"
+        );
+    }
+
+    fn gray(value: u8, height: usize, width: usize) -> Image {
+        Image::from_u8(vec![value; height * width], 1, height, width, Layout::Hwc).unwrap()
+    }
+
+    #[test]
+    fn five_images_make_a_three_by_three_sprite() {
+        let images: Vec<Image> = (1..=5).map(|v| gray(v, 2, 3)).collect();
+        let sprite = sprite(&images).unwrap();
+        assert_eq!((sprite.height(), sprite.width()), (6, 9));
+        let mut expected = vec![0u8; 6 * 9];
+        for (i, value) in (1..=5u8).enumerate() {
+            let (top, left) = ((i / 3) * 2, (i % 3) * 3);
+            for y in top..top + 2 {
+                expected[y * 9 + left..y * 9 + left + 3].fill(value);
+            }
+        }
+        assert_eq!(sprite.pixels(), expected);
+    }
+
+    #[test]
+    fn the_sprite_is_listed_with_the_size_of_one_image() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = [gray(10, 4, 5), gray(20, 4, 5)];
+        let embedding = Embedding {
+            values: &[1.0, 2.0],
+            dim: 1,
+            labels: None,
+            images: Some(&images),
+        };
+        let entry = write_files(dir.path(), "e", embedding, 3).unwrap();
+        assert!(dir.path().join("00003/e/sprite.png").is_file());
+        write_config(dir.path(), &[entry]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("projector_config.pbtxt")).unwrap(),
+            "embeddings {\n  tensor_name: \"e:00003\"\n  tensor_path: \"00003/e/tensors.tsv\"\n  \
+             sprite {\n    image_path: \"00003/e/sprite.png\"\n    single_image_dim: 5\n    \
+             single_image_dim: 4\n  }\n}\n"
+        );
+        let message = |images: &[Image]| {
+            let embedding = Embedding {
+                images: Some(images),
+                ..embedding
+            };
+            write_files(dir.path(), "e", embedding, 3)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            message(&images[..1]),
+            "1 images for 2 points; give one image per point"
+        );
+        assert_eq!(
+            message(&[gray(1, 4, 5), gray(1, 5, 4)]),
+            "sprite: image 1 is 1x5x4 but image 0 is 1x4x5 (channels x height x width); all \
+             images in a grid must have the same size and channels"
         );
     }
 }

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod histogram;
 pub mod hparams;
 pub mod image;
+pub mod mesh;
 pub mod pr_curve;
 pub mod scalar;
 pub mod text;

@@ -4,7 +4,8 @@
 //! precision, recall, each at thresholds `i / (thresholds - 1)`. A prediction counts as
 //! positive at threshold `i` when `floor(prediction * (thresholds - 1)) >= i`, bucketed as
 //! torch's `compute_curve` and TensorBoard's own `pr_curve` summary bucket it, so the
-//! same inputs give the same tensor.
+//! same inputs give the same tensor. A curve computed elsewhere ([`RawPrCurve`]) is
+//! stored as given, once checked.
 
 use crate::proto::tensorboard::summary::{Value, value};
 use crate::proto::tensorboard::{
@@ -51,6 +52,119 @@ pub enum PrCurveError {
         /// The number given.
         thresholds: usize,
     },
+    /// A row of a raw curve without one value per threshold.
+    #[error("{row} has {len} values for {thresholds} thresholds; give one value per threshold")]
+    RowLength {
+        /// The row, by torch's argument name.
+        row: &'static str,
+        /// Its length.
+        len: usize,
+        /// The number of thresholds given.
+        thresholds: usize,
+    },
+    /// A count of a raw curve that is negative, NaN or infinite (the dashboard shows
+    /// counts as integers).
+    #[error("{row}[{index}] is {value}; a count must be finite and at least 0")]
+    BadCount {
+        /// The row, by torch's argument name.
+        row: &'static str,
+        /// Index of the first such value.
+        index: usize,
+        /// The value.
+        value: f32,
+    },
+    /// A precision or recall of a raw curve outside `[0, 1]`, or NaN.
+    #[error("{row}[{index}] is {value}; a {row} must be in [0, 1]")]
+    BadRatio {
+        /// The row, by torch's argument name.
+        row: &'static str,
+        /// Index of the first such value.
+        index: usize,
+        /// The value.
+        value: f32,
+    },
+}
+
+/// A curve computed elsewhere, as torch's `add_pr_curve_raw` takes it: one value per
+/// threshold in each row, thresholds evenly spaced from 0 to 1. Counts may be fractional
+/// (weighted).
+///
+/// ```
+/// use tensorboard_logger::summary::pr_curve::{self, RawPrCurve};
+///
+/// let curve = RawPrCurve {
+///     true_positive_counts: &[2.0, 1.0, 0.0],
+///     false_positive_counts: &[1.0, 1.0, 0.0],
+///     true_negative_counts: &[0.0, 0.0, 1.0],
+///     false_negative_counts: &[0.0, 1.0, 2.0],
+///     precision: &[2.0 / 3.0, 0.5, 0.0],
+///     recall: &[1.0, 0.5, 0.0],
+/// };
+/// let value = pr_curve::raw_value("is_seven", &curve, 3)?;
+/// assert_eq!(value.tag, "is_seven");
+/// # Ok::<(), pr_curve::PrCurveError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct RawPrCurve<'a> {
+    /// True positives at each threshold.
+    pub true_positive_counts: &'a [f32],
+    /// False positives at each threshold.
+    pub false_positive_counts: &'a [f32],
+    /// True negatives at each threshold.
+    pub true_negative_counts: &'a [f32],
+    /// False negatives at each threshold.
+    pub false_negative_counts: &'a [f32],
+    /// Precision at each threshold, in `[0, 1]`.
+    pub precision: &'a [f32],
+    /// Recall at each threshold, in `[0, 1]`.
+    pub recall: &'a [f32],
+}
+
+impl RawPrCurve<'_> {
+    /// The rows in the tensor's order, with torch's argument names.
+    fn rows(&self) -> [(&'static str, &[f32]); 6] {
+        [
+            ("true_positive_counts", self.true_positive_counts),
+            ("false_positive_counts", self.false_positive_counts),
+            ("true_negative_counts", self.true_negative_counts),
+            ("false_negative_counts", self.false_negative_counts),
+            ("precision", self.precision),
+            ("recall", self.recall),
+        ]
+    }
+
+    /// Checks that every row has `thresholds` values, counts are counts and ratios are
+    /// ratios.
+    pub fn validate(&self, thresholds: usize) -> Result<(), PrCurveError> {
+        if thresholds < 2 {
+            return Err(PrCurveError::TooFewThresholds { thresholds });
+        }
+        for (i, (row, values)) in self.rows().into_iter().enumerate() {
+            if values.len() != thresholds {
+                return Err(PrCurveError::RowLength {
+                    row,
+                    len: values.len(),
+                    thresholds,
+                });
+            }
+            let is_count = i < 4;
+            let fits = |v: &f32| {
+                if is_count {
+                    v.is_finite() && *v >= 0.0
+                } else {
+                    (0.0..=1.0).contains(v)
+                }
+            };
+            if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !fits(v)) {
+                return Err(if is_count {
+                    PrCurveError::BadCount { row, index, value }
+                } else {
+                    PrCurveError::BadRatio { row, index, value }
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The `[6, thresholds]` rows of the curve (see the module docs), as `f64`.
@@ -139,6 +253,28 @@ pub fn value(
     thresholds: usize,
 ) -> Result<Value, PrCurveError> {
     let rows = curve(labels, predictions, thresholds)?;
+    Ok(tensor_value(
+        tag,
+        thresholds,
+        rows.iter().flatten().map(|&v| v as f32).collect(),
+    ))
+}
+
+/// The summary value of a curve computed elsewhere, after
+/// [`validate`](RawPrCurve::validate): the same tensor as [`value()`], holding the rows as
+/// given, as torch's `add_pr_curve_raw` writes it.
+pub fn raw_value(tag: &str, curve: &RawPrCurve, thresholds: usize) -> Result<Value, PrCurveError> {
+    curve.validate(thresholds)?;
+    let values = curve
+        .rows()
+        .iter()
+        .flat_map(|(_, row)| row.iter().copied())
+        .collect();
+    Ok(tensor_value(tag, thresholds, values))
+}
+
+/// A `[6, thresholds]` float tensor of `values`, row by row, with the plugin's metadata.
+fn tensor_value(tag: &str, thresholds: usize, values: Vec<f32>) -> Value {
     let content = PrCurvePluginData {
         version: 0,
         num_thresholds: thresholds as u32,
@@ -148,7 +284,7 @@ pub fn value(
         size: size as i64,
         ..Default::default()
     };
-    Ok(Value {
+    Value {
         tag: tag.to_owned(),
         metadata: Some(super::plugin_metadata(PLUGIN_NAME, content)),
         value: Some(value::Value::Tensor(TensorProto {
@@ -157,11 +293,11 @@ pub fn value(
                 dim: vec![dim(6), dim(thresholds)],
                 ..Default::default()
             }),
-            float_val: rows.iter().flatten().map(|&v| v as f32).collect(),
+            float_val: values,
             ..Default::default()
         })),
         ..Default::default()
-    })
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +324,69 @@ mod tests {
         assert_eq!(
             message(curve(&[], &[], 1)),
             "a PR curve needs at least 2 thresholds, got 1"
+        );
+    }
+
+    #[test]
+    fn raw_curve_errors_name_the_row_and_value() {
+        let good = [1.0, 0.0];
+        let curve = RawPrCurve {
+            true_positive_counts: &good,
+            false_positive_counts: &good,
+            true_negative_counts: &good,
+            false_negative_counts: &good,
+            precision: &good,
+            recall: &good,
+        };
+        assert!(curve.validate(2).is_ok());
+        let message = |curve: RawPrCurve, n| curve.validate(n).unwrap_err().to_string();
+        assert_eq!(
+            message(curve, 3),
+            "true_positive_counts has 2 values for 3 thresholds; give one value per threshold"
+        );
+        assert_eq!(
+            message(curve, 1),
+            "a PR curve needs at least 2 thresholds, got 1"
+        );
+        let short = RawPrCurve {
+            recall: &[1.0],
+            ..curve
+        };
+        assert_eq!(
+            message(short, 2),
+            "recall has 1 values for 2 thresholds; give one value per threshold"
+        );
+        let negative = RawPrCurve {
+            false_negative_counts: &[1.0, -1.0],
+            ..curve
+        };
+        assert_eq!(
+            message(negative, 2),
+            "false_negative_counts[1] is -1; a count must be finite and at least 0"
+        );
+        let infinite = RawPrCurve {
+            false_positive_counts: &[f32::INFINITY, 0.0],
+            ..curve
+        };
+        assert_eq!(
+            message(infinite, 2),
+            "false_positive_counts[0] is inf; a count must be finite and at least 0"
+        );
+        let nan = RawPrCurve {
+            precision: &[0.5, f32::NAN],
+            ..curve
+        };
+        assert_eq!(
+            message(nan, 2),
+            "precision[1] is NaN; a precision must be in [0, 1]"
+        );
+        let above = RawPrCurve {
+            recall: &[1.5, 0.0],
+            ..curve
+        };
+        assert_eq!(
+            message(above, 2),
+            "recall[0] is 1.5; a recall must be in [0, 1]"
         );
     }
 }

@@ -61,6 +61,20 @@ pub enum VideoError {
     /// The GIF encoder failed.
     #[error("GIF encoding failed: {0}")]
     Gif(gif::EncodingError),
+    /// A tensor that is not `[batch, frames, channels, height, width]`.
+    #[cfg(feature = "tch")]
+    #[error(
+        "video tensor has shape {shape:?}; expected [batch, frames, channels, height, width] \
+         (torch's add_video layout): batch and frames at least 1, channels 1, 3 or 4"
+    )]
+    TensorShape {
+        /// The tensor's shape.
+        shape: Vec<i64>,
+    },
+    /// The frames of a tensor could not be made into images.
+    #[cfg(feature = "tch")]
+    #[error("video frames: {0}")]
+    Frames(crate::summary::image::ImageError),
 }
 
 // By hand rather than `#[from]`: the message already holds the cause (see `crate::error`).
@@ -139,6 +153,55 @@ impl Video {
             }
         }
         Ok(gif)
+    }
+}
+
+#[cfg(feature = "tch")]
+impl Video {
+    /// A video from a `[batch, frames, channels, height, width]` tensor, torch's
+    /// `add_video` layout, at `fps` frames per second (torch's default is 4). Pixels as
+    /// for image tensors (`Image::from_tensor`): `Uint8` as they are, floats in `[0, 1]`
+    /// (scaled by 255 and rounded; torch truncates). The tensor may be on any device;
+    /// its 8-bit pixels are copied to the host once. The videos of a batch play side by
+    /// side, each frame a grid as [`Image::grid`] lays out images (torch pads the batch
+    /// to a power of two and leaves no border).
+    ///
+    /// ```
+    /// use tch::{Device, Kind, Tensor};
+    /// use tensorboard_logger::summary::video::Video;
+    ///
+    /// let clips = Tensor::rand([4, 10, 3, 16, 16], (Kind::Float, Device::Cpu));
+    /// let video = Video::from_tensor(&clips, 4.0)?;
+    /// assert_eq!(video.frames().len(), 10);
+    /// assert_eq!(video.frames()[0].width(), 2 + 2 * (16 + 2)); // a 2x2 grid
+    /// # Ok::<(), tensorboard_logger::summary::video::VideoError>(())
+    /// ```
+    pub fn from_tensor(tensor: &tch::Tensor, fps: f32) -> Result<Self, VideoError> {
+        use crate::summary::image::ImageError;
+
+        if !tensor.defined() {
+            return Err(VideoError::Frames(ImageError::UndefinedTensor));
+        }
+        let shape = tensor.size();
+        let [batch, frames, channels, height, width] = shape[..] else {
+            return Err(VideoError::TensorShape { shape });
+        };
+        if batch < 1 || frames < 1 || !matches!(channels, 1 | 3 | 4) {
+            return Err(VideoError::TensorShape { shape });
+        }
+        // Frame by frame, each frame's videos together: the images of one frame's grid
+        // are neighbours.
+        let images = tensor
+            .f_transpose(0, 1)
+            .and_then(|t| t.f_reshape([frames * batch, channels, height, width]))
+            .map_err(|cause| VideoError::Frames(ImageError::from(cause)))
+            .and_then(|t| Image::batch_from_tensor(&t).map_err(VideoError::Frames))?;
+        let frames = images
+            .chunks(batch as usize)
+            .map(Image::grid)
+            .collect::<Result<_, _>>()
+            .map_err(VideoError::Frames)?;
+        Self::new(frames, fps)
     }
 }
 

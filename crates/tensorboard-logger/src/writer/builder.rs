@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::SummaryWriter;
 use super::queue::Queue;
@@ -16,6 +16,78 @@ use crate::event_file;
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(2);
 /// Default [`SummaryWriterBuilder::queue_capacity`].
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+
+/// Torch's default run directory for a writer started now, `comment` appended as given:
+/// `runs/<Mon><DD>_<HH>-<MM>-<SS>_<host><comment>`, e.g.
+/// `runs/Nov30_15-52-00_gpu-node-3_lr=0.1`. The time is UTC (torch uses local time), so
+/// the runs of machines in different time zones sort in the order they started.
+///
+/// ```
+/// let dir = tensorboard_logger::writer::default_run_dir("_relu");
+/// assert!(dir.starts_with("runs"));
+/// assert!(dir.to_string_lossy().ends_with("_relu"));
+/// ```
+pub fn default_run_dir(comment: &str) -> PathBuf {
+    let host = crate::event_file::sanitize_host(&gethostname::gethostname().to_string_lossy());
+    PathBuf::from("runs").join(run_dir_name(SystemTime::now(), &host, comment))
+}
+
+/// `<Mon><DD>_<HH>-<MM>-<SS>_<host><comment>` for `time` in UTC, as torch's
+/// `strftime("%b%d_%H-%M-%S")` writes the time.
+fn run_dir_name(time: SystemTime, host: &str, comment: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    // A clock before 1970 is wrong anyway; it names the run after the epoch.
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let (days, of_day) = (secs / 86_400, secs % 86_400);
+    let (month, day) = month_and_day(days);
+    format!(
+        "{}{day:02}_{:02}-{:02}-{:02}_{host}{comment}",
+        MONTHS[month - 1],
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60
+    )
+}
+
+/// The month (1 to 12) and day of the month of the day `days` after 1970-01-01, in the
+/// proleptic Gregorian calendar (Howard Hinnant's `civil_from_days`).
+fn month_and_day(days: u64) -> (usize, u64) {
+    // Days since 0000-03-01, so that a year ends with February and its leap day.
+    let since_march = days + 719_468;
+    let day_of_era = since_march % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    (month as usize, day)
+}
+
+impl SummaryWriter {
+    /// A builder for a writer of a new run in torch's default directory,
+    /// [`default_run_dir(comment)`](default_run_dir), as torch's `SummaryWriter()` and
+    /// `SummaryWriter(comment=...)` pick it: `runs/<time>_<host><comment>` below the
+    /// working directory.
+    ///
+    /// ```no_run
+    /// // Writes to e.g. runs/Nov30_15-52-00_gpu-node-3_lr=0.1
+    /// let writer = tensorboard_logger::SummaryWriter::builder_in_runs("_lr=0.1").build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder_in_runs(comment: &str) -> SummaryWriterBuilder {
+        Self::builder(default_run_dir(comment))
+    }
+}
 
 /// Configures and starts a [`SummaryWriter`].
 ///
@@ -170,4 +242,29 @@ pub(super) fn spawn(
             cause,
         })?;
     Ok(SummaryWriter::start(log_dir, path, queue, thread, shared))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_directories_are_named_as_torch_names_them() {
+        // Expected names from Python: datetime.fromtimestamp(t, timezone.utc)
+        // .strftime("%b%d_%H-%M-%S").
+        let cases = [
+            (0, "Jan01_00-00-00"),
+            (951_782_399, "Feb28_23-59-59"),
+            (1_700_000_000, "Nov14_22-13-20"),
+            (1_709_164_800, "Feb29_00-00-00"),
+            (4_102_444_799, "Dec31_23-59-59"),
+        ];
+        for (secs, time) in cases {
+            let at = UNIX_EPOCH + Duration::from_secs(secs);
+            assert_eq!(
+                run_dir_name(at, "host-1", "_relu"),
+                format!("{time}_host-1_relu")
+            );
+        }
+    }
 }

@@ -27,17 +27,20 @@ use std::time::SystemTime;
 
 use prost::Message;
 
-pub use builder::{DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterBuilder};
+pub use builder::{
+    DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_CAPACITY, SummaryWriterBuilder, default_run_dir,
+};
 
 use crate::error::Error;
 use crate::event_file::wall_time;
 use crate::proto::tensorboard::GraphDef;
 use crate::summary::audio::Audio;
-use crate::summary::embedding;
+use crate::summary::embedding::{self, Embedding};
 use crate::summary::histogram::{HistogramData, HistogramError, HistogramInput};
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
 use crate::summary::image::Image;
-use crate::summary::pr_curve;
+use crate::summary::mesh::Mesh;
+use crate::summary::pr_curve::{self, RawPrCurve};
 use crate::summary::scalar::ScalarValue;
 use crate::summary::video::{self, Video};
 use queue::Queue;
@@ -385,6 +388,16 @@ impl SummaryWriter {
         labels: Option<&[&str]>,
         step: i64,
     ) -> Result<(), Error> {
+        let embedding = Embedding {
+            values,
+            dim,
+            labels,
+            images: None,
+        };
+        self.embedding(tag, embedding, step)
+    }
+
+    fn embedding(&self, tag: &str, embedding: Embedding, step: i64) -> Result<(), Error> {
         let tag = self.checked_tag(tag)?;
         let error = |cause| Error::Embedding {
             tag: tag.to_string(),
@@ -394,8 +407,7 @@ impl SummaryWriter {
             .embeddings
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let entry = embedding::write_files(&self.log_dir, &tag, values, dim, labels, step)
-            .map_err(error)?;
+        let entry = embedding::write_files(&self.log_dir, &tag, embedding, step).map_err(error)?;
         // The files of a tag and step were just replaced; so is its entry.
         entries.retain(|known| known.name() != entry.name());
         entries.push(entry);
@@ -720,6 +732,129 @@ impl SummaryWriter {
     }
 }
 
+// Torch's add_embedding with label_img, add_pr_curve_raw and add_mesh.
+impl SummaryWriter {
+    /// [`add_embedding`](Self::add_embedding) with one image per point (torch's
+    /// `label_img`): the Projector draws each point as its image. The images, all of one
+    /// size, are tiled into one sprite, `sprite.png`, as torch tiles them (see
+    /// [`summary::embedding`](crate::summary::embedding)).
+    ///
+    /// ```
+    /// use tensorboard_logger::summary::image::{Image, Layout};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let points = [0.0, 1.0, 1.0, 0.0];
+    /// let images = [
+    ///     Image::from_u8(vec![0; 8 * 8], 1, 8, 8, Layout::Chw)?,
+    ///     Image::from_u8(vec![255; 8 * 8], 1, 8, 8, Layout::Chw)?,
+    /// ];
+    /// writer.add_embedding_with_images("digits", &points, 2, Some(&["0", "1"]), &images, 0)?;
+    /// assert!(dir.path().join("00000/digits/sprite.png").exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_embedding_with_images(
+        &self,
+        tag: &str,
+        values: &[f32],
+        dim: usize,
+        labels: Option<&[&str]>,
+        images: &[Image],
+        step: i64,
+    ) -> Result<(), Error> {
+        let embedding = Embedding {
+            values,
+            dim,
+            labels,
+            images: Some(images),
+        };
+        self.embedding(tag, embedding, step)
+    }
+
+    /// Logs a precision–recall curve computed elsewhere, as torch's `add_pr_curve_raw`:
+    /// the six rows of `curve` hold one value per threshold, `thresholds` of them evenly
+    /// spaced from 0 to 1. The rows are checked (lengths, counts finite and at least 0,
+    /// precision and recall in `[0, 1]`) and stored as given.
+    ///
+    /// ```
+    /// use tensorboard_logger::summary::pr_curve::RawPrCurve;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let curve = RawPrCurve {
+    ///     true_positive_counts: &[75.0, 64.0, 0.0],
+    ///     false_positive_counts: &[25.0, 11.0, 0.0],
+    ///     true_negative_counts: &[0.0, 14.0, 25.0],
+    ///     false_negative_counts: &[0.0, 11.0, 75.0],
+    ///     precision: &[0.75, 64.0 / 75.0, 0.0],
+    ///     recall: &[1.0, 64.0 / 75.0, 0.0],
+    /// };
+    /// writer.add_pr_curve_raw("is_seven", &curve, 3, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_pr_curve_raw(
+        &self,
+        tag: &str,
+        curve: &RawPrCurve,
+        thresholds: usize,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.pr_curve_raw_at(now(), tag, curve, thresholds, step)
+    }
+
+    /// Logs a batch of meshes or point clouds for TensorBoard's Mesh dashboard, which
+    /// renders them in 3D with Three.js, as torch's `add_mesh` does: see [`Mesh`] (and
+    /// with the `tch` feature `Mesh::from_tensors`, which takes torch's tensors).
+    ///
+    /// ```
+    /// use tensorboard_logger::summary::mesh::Mesh;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let square = Mesh::new(vec![0., 0., 0., 1., 0., 0., 1., 1., 0., 0., 1., 0.], 1)?
+    ///     .with_faces(vec![0, 1, 2, 0, 2, 3])?;
+    /// writer.add_mesh("square", &square, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_mesh(&self, tag: &str, mesh: &Mesh, step: i64) -> Result<(), Error> {
+        self.mesh_at(now(), tag, mesh, step)
+    }
+
+    fn pr_curve_raw_at(
+        &self,
+        wall_time: f64,
+        tag: &str,
+        curve: &RawPrCurve,
+        thresholds: usize,
+        step: i64,
+    ) -> Result<(), Error> {
+        let tag = self.checked_tag(tag)?;
+        let value =
+            pr_curve::raw_value(&tag, curve, thresholds).map_err(|cause| Error::PrCurve {
+                tag: tag.to_string(),
+                cause,
+            })?;
+        self.send(Item::Value {
+            value: Box::new(value),
+            step,
+            wall_time,
+        })
+    }
+
+    fn mesh_at(&self, wall_time: f64, tag: &str, mesh: &Mesh, step: i64) -> Result<(), Error> {
+        let tag = self.checked_tag(tag)?;
+        // One event per part, as TensorBoard's own mesh summary writes them.
+        for value in mesh.values(&tag) {
+            self.send(Item::Value {
+                value: Box::new(value),
+                step,
+                wall_time,
+            })?;
+        }
+        Ok(())
+    }
+}
+
 impl WithWallTime<'_> {
     /// [`SummaryWriter::add_scalar`] at this wall time.
     pub fn add_scalar(&self, tag: &str, value: impl ScalarValue, step: i64) -> Result<(), Error> {
@@ -803,6 +938,25 @@ impl WithWallTime<'_> {
         metrics: &[M],
     ) -> Result<(), Error> {
         self.writer.hparams_at(self.wall_time, hparams, metrics)
+    }
+}
+
+impl WithWallTime<'_> {
+    /// [`SummaryWriter::add_pr_curve_raw`] at this wall time.
+    pub fn add_pr_curve_raw(
+        &self,
+        tag: &str,
+        curve: &RawPrCurve,
+        thresholds: usize,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.writer
+            .pr_curve_raw_at(self.wall_time, tag, curve, thresholds, step)
+    }
+
+    /// [`SummaryWriter::add_mesh`] at this wall time.
+    pub fn add_mesh(&self, tag: &str, mesh: &Mesh, step: i64) -> Result<(), Error> {
+        self.writer.mesh_at(self.wall_time, tag, mesh, step)
     }
 }
 

@@ -1,5 +1,5 @@
-//! What the writer takes from tch: a whole `VarStore` in one call, and image tensors in
-//! any of torch's layouts.
+//! What the writer takes from tch: a whole `VarStore` in one call, image tensors in any
+//! of torch's layouts, and video tensors in torch's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::proto::tensorboard::DataType;
 use crate::summary::graph;
 use crate::summary::image::{DataFormat, Image};
+use crate::summary::video::Video;
 
 /// The tags of one variable, formatted once per writer.
 #[derive(Debug)]
@@ -140,6 +141,44 @@ impl SummaryWriter {
         )))
     }
 
+    /// Logs a video from a `[batch, frames, channels, height, width]` tensor, as torch's
+    /// `add_video(tag, vid_tensor, step, fps)`: an animated GIF for the Images
+    /// dashboard, the videos of a batch side by side (see [`Video::from_tensor`]).
+    ///
+    /// ```
+    /// use tch::{Device, Kind, Tensor};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let clip = Tensor::rand([1, 8, 1, 28, 28], (Kind::Float, Device::Cpu));
+    /// writer.add_video_tensor("rollout", &clip, 4.0, 0)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_video_tensor(
+        &self,
+        tag: &str,
+        tensor: &Tensor,
+        fps: f32,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.video_tensor_at(now(), tag, tensor, fps, step)
+    }
+
+    fn video_tensor_at(
+        &self,
+        wall_time: f64,
+        tag: &str,
+        tensor: &Tensor,
+        fps: f32,
+        step: i64,
+    ) -> Result<(), Error> {
+        let video = Video::from_tensor(tensor, fps).map_err(|cause| Error::Video {
+            tag: tag.to_owned(),
+            cause,
+        })?;
+        self.video_at(wall_time, tag, &video, step)
+    }
+
     fn var_store_at(&self, wall_time: f64, vars: &VarStore, step: i64) -> Result<(), Error> {
         self.shared.check()?;
         let mut variables = {
@@ -230,6 +269,18 @@ impl WithWallTime<'_> {
     /// [`SummaryWriter::add_var_store`] at this wall time.
     pub fn add_var_store(&self, vars: &VarStore, step: i64) -> Result<(), Error> {
         self.writer.var_store_at(self.wall_time, vars, step)
+    }
+
+    /// [`SummaryWriter::add_video_tensor`] at this wall time.
+    pub fn add_video_tensor(
+        &self,
+        tag: &str,
+        tensor: &Tensor,
+        fps: f32,
+        step: i64,
+    ) -> Result<(), Error> {
+        self.writer
+            .video_tensor_at(self.wall_time, tag, tensor, fps, step)
     }
 
     /// [`SummaryWriter::add_image_tensor`] at this wall time.

@@ -7,8 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
+use tensorboard_logger::summary::image::{Image, Layout};
 
 /// The venv's Python interpreter, which has TensorBoard installed.
 pub fn python() -> Result<PathBuf> {
@@ -85,4 +86,55 @@ pub fn scalars(view: &Value, run: &str, tag: &str) -> Vec<(i64, f64, f64)> {
 /// Compares floats treating NaN as equal to NaN.
 pub fn same_float(a: f64, b: f64) -> bool {
     a == b || (a.is_nan() && b.is_nan())
+}
+
+/// A path from the environment that scripts/setup.sh records in .cargo/config.toml.
+pub fn env_path(name: &str) -> Result<PathBuf> {
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .with_context(|| format!("{name} is not set; run ./scripts/setup.sh"))
+}
+
+/// The first `count` images of the MNIST test set, from the setup's data directory: an
+/// IDX image file (big-endian header: magic 2051,
+/// image count, rows, columns; then one byte per pixel).
+pub fn mnist_images(count: usize) -> Result<Vec<Image>> {
+    let path = env_path("ACTIVATION_STUDY_DATA")?.join("mnist/t10k-images-idx3-ubyte");
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("reading {}; run ./scripts/setup.sh", path.display()))?;
+    let header = |i: usize| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap());
+    ensure!(
+        header(0) == 2051,
+        "{} is not an IDX image file",
+        path.display()
+    );
+    let (rows, columns) = (header(2) as usize, header(3) as usize);
+    ensure!((rows, columns) == (28, 28), "MNIST images are 28x28");
+    bytes[16..]
+        .chunks_exact(rows * columns)
+        .take(count)
+        .map(|pixels| {
+            Ok(Image::from_u8(
+                pixels.to_vec(),
+                1,
+                rows,
+                columns,
+                Layout::Chw,
+            )?)
+        })
+        .collect()
+}
+
+/// The first `count` labels of the MNIST test set (IDX label file: big-endian magic 2049
+/// and count, then one byte per label).
+pub fn mnist_labels(count: usize) -> Result<Vec<u8>> {
+    let path = env_path("ACTIVATION_STUDY_DATA")?.join("mnist/t10k-labels-idx1-ubyte");
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("reading {}; run ./scripts/setup.sh", path.display()))?;
+    ensure!(
+        bytes.len() >= 8 + count && bytes[..4] == 2049u32.to_be_bytes(),
+        "{} is not an IDX label file of {count} labels",
+        path.display()
+    );
+    Ok(bytes[8..8 + count].to_vec())
 }

@@ -2,18 +2,22 @@
 
 Serves the plugin's WSGI apps with werkzeug's test client, as the browser would call
 them: `/runs`, `/info?run=` (the projector config), then `/tensor` (float32 bytes) and
-`/metadata` (TSV) of each embedding.
+`/metadata` (TSV) of each embedding, and `/sprite_image` (decoded with Pillow) of each
+one with a sprite.
 
 Usage: read_projector.py LOGDIR
 Output: {"runs": [...], run: {tensor_name: {"shape": [n, d], "values": [...],
-         "metadata": "..." or null}}}
+         "metadata": "..." or null, "sprite": null or {"single_image_dim": [w, h],
+         "mime": "...", "mode": "L" | "RGB" | ..., "size": [w, h], "pixels": [...]}}}}
 """
 
+import io
 import json
 import sys
 
 import numpy as np
 import werkzeug
+from PIL import Image
 from werkzeug import test as werkzeug_test
 
 from tensorboard.plugins.projector import projector_plugin
@@ -47,10 +51,22 @@ def main(logdir):
             metadata = None
             if embedding.get("metadataPath"):
                 metadata = get("/metadata", run=run, name=name).data.decode("utf-8")
+            sprite = None
+            if embedding.get("sprite"):
+                response = get("/sprite_image", run=run, name=name)
+                image = Image.open(io.BytesIO(response.data))
+                sprite = {
+                    "single_image_dim": embedding["sprite"]["singleImageDim"],
+                    "mime": response.mimetype,
+                    "mode": image.mode,
+                    "size": list(image.size),
+                    "pixels": np.asarray(image).reshape(-1).tolist(),
+                }
             embeddings[name] = {
                 "shape": shape,
                 "values": [float(v) for v in values],
                 "metadata": metadata,
+                "sprite": sprite,
             }
         out[run] = embeddings
     json.dump(out, sys.stdout)

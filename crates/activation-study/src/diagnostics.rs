@@ -110,7 +110,10 @@ impl Diagnostics {
     /// detector, clears them for the next point, and returns the findings established now.
     pub fn observe(&mut self, writer: &SummaryWriter, step: i64) -> Result<&[Finding], Error> {
         if self.loss_points > 0 {
-            self.signals.loss = Some(self.loss_sum / f64::from(self.loss_points));
+            // Rounded as the event file stores it (f32), so that a replay of the file sees
+            // exactly what the detector saw here; the other signals are f32 already.
+            let mean = (self.loss_sum / f64::from(self.loss_points)) as f32;
+            self.signals.loss = Some(f64::from(mean));
         }
         let s = &self.signals;
         for (layer, tags) in self.tags.iter().enumerate() {

@@ -112,8 +112,8 @@ impl LayerDiagnostic {
     }
 }
 
-/// Consecutive diagnostics points a layer's condition must hold before it is a finding; the
-/// loss plateau compares two such windows.
+/// Consecutive diagnostics points a condition must hold before it is a finding; the loss
+/// plateau's condition compares the mean losses of two such windows.
 pub const WINDOW: usize = 5;
 /// A layer's gradients vanish when its weight gradient norm is below this fraction (1/10) of
 /// the largest weight gradient norm of the layers after it: the gradient shrank by more than
@@ -127,7 +127,7 @@ pub const SATURATED_FRACTION: f64 = 0.5;
 /// A layer has dead units when at least this fraction of its units are dead.
 pub const DEAD_FRACTION: f64 = 0.5;
 /// The loss has plateaued when the mean of a window improved on the window before by less
-/// than this fraction of it (1%).
+/// than this fraction of it (1%), at a window of consecutive points.
 pub const PLATEAU_IMPROVEMENT: f64 = 0.01;
 /// Below this mean loss (nats) a flat loss is a net that fits its batches (on average 90% on
 /// the right class, `e^-0.1`), not a plateau.
@@ -182,7 +182,9 @@ pub enum FindingKind {
     Saturation,
     /// At least [`Thresholds::dead_fraction`] of a layer's units stay dead.
     DeadUnits,
-    /// The loss stopped improving while above [`Thresholds::plateau_loss_floor`].
+    /// The loss stopped improving while above [`Thresholds::plateau_loss_floor`]: for a
+    /// window of points, each window's mean loss improved on the one before by less than
+    /// [`Thresholds::plateau_improvement`].
     LossPlateau,
 }
 
@@ -242,8 +244,8 @@ pub struct Finding {
     /// The evidence, measured over the window that established the finding: per layer (in the
     /// order of `layers`) the value the whole window stayed beyond the threshold by (the
     /// largest vanishing ratio, the smallest growth, saturated or dead fraction); for a non-finite
-    /// gradient nothing; for a plateau the relative improvement, then the earlier and the later
-    /// window's mean loss.
+    /// gradient nothing; for a plateau the largest relative improvement of a window on the one
+    /// before, then the mean losses of the last two windows compared.
     pub values: Vec<f64>,
     /// The threshold the values were held against; none for a non-finite gradient.
     pub threshold: Option<f64>,
@@ -436,6 +438,8 @@ pub struct Detector {
     state: Vec<LayerState>,
     /// The loss of the last `2 * window` points that had one, with their steps.
     losses: VecDeque<(i64, f64)>,
+    /// The run of points at which the plateau condition held.
+    plateau_streak: Streak,
     plateau: Option<usize>,
     findings: Vec<Finding>,
     /// Index of the first finding established by the latest `observe`.
@@ -459,6 +463,7 @@ impl Detector {
                 ..thresholds
             },
             losses: VecDeque::with_capacity(2 * window),
+            plateau_streak: Streak::default(),
             plateau: None,
             findings: Vec::new(),
             new_from: 0,
@@ -689,8 +694,12 @@ impl Detector {
         });
     }
 
+    /// The loss plateau: the mean loss of the last `window` points improved on that of the
+    /// `window` before by less than the threshold, at `window` consecutive points (a single
+    /// comparison is too noisy: a loss still falling stalls for a while often enough).
     fn plateau(&mut self, step: i64, loss: Option<f64>) {
         let Some(loss) = loss.filter(|l| l.is_finite()) else {
+            self.plateau_streak = Streak::default();
             return;
         };
         let window = self.thresholds.window;
@@ -707,29 +716,39 @@ impl Detector {
         let (earlier, later) = (mean(0..window), mean(window..2 * window));
         let improvement = (earlier - later) / earlier;
         let t = &self.thresholds;
+        let streak = &mut self.plateau_streak;
         if !(improvement < t.plateau_improvement && later >= t.plateau_loss_floor) {
+            *streak = Streak::default();
             return;
         }
+        if streak.points == 0 {
+            streak.first_step = self.losses[0].0;
+            streak.bound = improvement;
+        }
+        streak.points += 1;
+        streak.bound = streak.bound.max(improvement);
         if let Some(index) = self.plateau {
             self.findings[index].last_step = step;
             return;
         }
-        let first_step = self.losses[0].0;
-        let later_from = self.losses[window].0;
+        if streak.points < window {
+            return;
+        }
+        let (first_step, largest) = (streak.first_step, streak.bound);
         self.plateau = Some(self.findings.len());
         self.findings.push(Finding {
             kind: FindingKind::LossPlateau,
             layers: Vec::new(),
             first_step,
             last_step: step,
-            values: vec![improvement, earlier, later],
+            values: vec![largest, earlier, later],
             threshold: Some(t.plateau_improvement),
             message: format!(
-                "loss plateau: the mean loss went from {earlier:.4} (steps {first_step}-{}) to \
-                 {later:.4} (steps {later_from}-{step}), an improvement of {} (threshold {}, \
-                 above {} nats)",
-                self.losses[window - 1].0,
-                percent(improvement),
+                "loss plateau: the mean loss of {window} diagnostics points improved on that of \
+                 the {window} before by at most {} (threshold {}, above {} nats) at {window} \
+                 consecutive points, steps {first_step}-{step}; last {earlier:.4} then \
+                 {later:.4}",
+                percent(largest),
                 percent(t.plateau_improvement),
                 t.plateau_loss_floor
             ),
@@ -1023,32 +1042,42 @@ mod tests {
     }
 
     #[test]
-    fn a_loss_that_improves_by_less_than_one_percent_per_window_is_a_plateau() {
+    fn a_loss_that_improves_by_less_than_one_percent_per_window_for_a_window_is_a_plateau() {
         let mut d = detector();
         let mut values = vec![2.31; 5];
-        values.extend([2.3; 5]);
-        values.extend([2.3; 3]);
+        values.extend([2.3; 12]);
         let found = feed(&mut d, &losses(&values));
         assert_eq!(found.len(), 1, "{found:?}");
         let f = &found[0].1[0];
-        assert_eq!(found[0].0, 901);
+        // Compared from the tenth point (step 901) on; held at five comparisons by step 1301.
+        assert_eq!(found[0].0, 1301);
         assert_eq!(f.kind, FindingKind::LossPlateau);
         assert!(f.layers.is_empty());
-        assert_eq!((f.first_step, f.last_step), (1, 901));
+        assert_eq!((f.first_step, f.last_step), (1, 1301));
         assert!((f.values[0] - 0.01 / 2.31).abs() < 1e-12, "{:?}", f.values);
-        assert!((f.values[1] - 2.31).abs() < 1e-12 && (f.values[2] - 2.3).abs() < 1e-12);
+        assert!((f.values[1] - 2.302).abs() < 1e-12 && (f.values[2] - 2.3).abs() < 1e-12);
         assert_eq!(
             f.message,
-            "loss plateau: the mean loss went from 2.3100 (steps 1-401) to 2.3000 (steps \
-             501-901), an improvement of 0.4% (threshold 1.0%, above 0.1 nats)"
+            "loss plateau: the mean loss of 5 diagnostics points improved on that of the 5 \
+             before by at most 0.4% (threshold 1.0%, above 0.1 nats) at 5 consecutive points, \
+             steps 1-1301; last 2.3020 then 2.3000"
         );
-        assert_eq!(d.findings()[0].last_step, 1201);
+        assert_eq!(d.findings()[0].last_step, 1601);
         // A loss falling 1% or more per window, or flat below the floor, is none.
         let falling: Vec<f64> = (0..20).map(|k| 2.0 * 0.997f64.powi(k)).collect();
         assert!(feed(&mut detector(), &losses(&falling)).is_empty());
         assert!(feed(&mut detector(), &losses(&[0.099; 20])).is_empty());
-        // The first half of a plateau is no plateau yet.
-        assert!(feed(&mut detector(), &losses(&[2.3; 9])).is_empty());
+        // A loss that stalls for four comparisons and falls again is none; for five, it is.
+        for (flat, found) in [(13, 0), (14, 1)] {
+            let mut values = vec![3.0; 5];
+            values.extend(vec![2.0; flat]);
+            values.extend([1.0; 5]);
+            assert_eq!(
+                feed(&mut detector(), &losses(&values)).len(),
+                found,
+                "{flat}"
+            );
+        }
     }
 
     #[test]
@@ -1066,7 +1095,7 @@ mod tests {
     #[test]
     fn a_detector_without_layers_watches_the_loss_only() {
         let mut d = Detector::new(Vec::<String>::new(), Thresholds::default());
-        let mut signals = losses(&[3.0; 10]);
+        let mut signals = losses(&[3.0; 14]);
         signals[0].gradient_norms = vec![Some(f64::NAN)];
         let found = feed(&mut d, &signals);
         assert_eq!(found.len(), 1);

@@ -7,10 +7,11 @@ use study_spec::tags::{CROSS_ENTROPY, LayerSummary, TOTAL_LOSS};
 use tensorboard_logger::reader::value::SCALARS_PLUGIN;
 
 use crate::error::ReportError;
+use crate::gradients::{GradientNorms, NORM_PREFIX, NormSource, gradient_norms};
 use crate::group::Group;
 use crate::plot::heatmap::{self, HeatPanel};
 use crate::plot::lines::{self, Curve, Panel, YAxis};
-use crate::plot::{LegendEntry, Size, color_for};
+use crate::plot::{LegendEntry, Size, color_for, ordered_color, power_of_ten};
 use crate::series::{Histogram, histogram_points, scalar_points};
 use crate::stats::{band, smooth};
 
@@ -106,6 +107,7 @@ pub fn draw_dataset(
         .collect::<Result<Vec<_>, _>>()?;
     figures.push(histogram_figure(dataset, groups, settings)?);
     figures.push(sparsity_figure(dataset, groups, settings, &smoothing_note)?);
+    figures.push(gradient_flow_figure(dataset, groups, settings)?);
     Ok(figures)
 }
 
@@ -331,4 +333,287 @@ fn sparsity_figure(
         heading,
         caption,
     })
+}
+
+fn gradient_flow_figure(
+    dataset: &str,
+    groups: &[&Group<'_>],
+    settings: &FigureSettings<'_>,
+) -> Result<Figure, ReportError> {
+    let heading = "Gradient flow".to_owned();
+    let found: Vec<(&Group<'_>, Vec<GradientNorms>)> = groups
+        .iter()
+        .map(|group| {
+            let norms = group
+                .runs
+                .iter()
+                .filter_map(|run| gradient_norms(run).ok())
+                .collect::<Vec<_>>();
+            (*group, norms)
+        })
+        .filter(|(_, norms)| !norms.is_empty())
+        .collect();
+    if found.is_empty() {
+        return Ok(Figure::Missing {
+            heading,
+            tags: format!(
+                "`{NORM_PREFIX}<layer>` scalars or gradient histograms (tags ending in `/gradients` or `.grad`)"
+            ),
+        });
+    }
+    // Every layer of the data set, in the order runs logged them, so that a layer has
+    // one colour in every panel.
+    let layers = merged_order(
+        found
+            .iter()
+            .flat_map(|(_, norms)| norms)
+            .map(|n| n.layers.iter().map(|l| l.layer.as_str()).collect()),
+    );
+    let color = |layer: &str| {
+        let index = layers.iter().position(|l| *l == layer).unwrap_or(0);
+        ordered_color(index, layers.len())
+    };
+    let legend: Vec<LegendEntry> = layers
+        .iter()
+        .map(|layer| LegendEntry {
+            label: (*layer).to_owned(),
+            color: color(layer),
+        })
+        .collect();
+    let mut panels = Vec::new();
+    for (group, norms) in &found {
+        let curves: Vec<(&str, Vec<crate::stats::BandPoint>)> = layers
+            .iter()
+            .filter_map(|layer| {
+                let runs: Vec<Vec<(i64, f64)>> = norms
+                    .iter()
+                    .flat_map(|n| &n.layers)
+                    .filter(|l| l.layer == *layer)
+                    .map(|l| {
+                        let logs: Vec<(i64, f64)> =
+                            l.points.iter().map(|&(s, v)| (s, v.log10())).collect();
+                        smooth(&logs, settings.smoothing)
+                    })
+                    .collect();
+                let points = band(&runs);
+                (!points.is_empty()).then_some((*layer, points))
+            })
+            .collect();
+        let label = legend_entry(group, 0).label;
+        let caption = match flow_ratio(&curves) {
+            Some((first, last, step, ratio)) => {
+                format!(
+                    "{label}: {first} / {last} = {} at step {step}",
+                    ratio_text(ratio)
+                )
+            }
+            None => label,
+        };
+        panels.push(Panel {
+            caption: Some(caption),
+            curves: curves
+                .into_iter()
+                .map(|(layer, points)| Curve {
+                    color: color(layer),
+                    points,
+                })
+                .collect(),
+        });
+    }
+    let path = settings.out_dir.join(file_name(dataset, "gradient-flow"));
+    let title = format!("{dataset}: gradient norm per layer (log scale)");
+    lines::figure(
+        &path,
+        settings.size,
+        &title,
+        "gradient L2 norm",
+        YAxis::Log10,
+        &legend,
+        &panels,
+    )?;
+    let smoothing = settings.smoothing;
+    let smoothing_note = if smoothing > 0.0 {
+        format!(
+            " Curves are smoothed as TensorBoard does (weight {smoothing}), on the log of the norms."
+        )
+    } else {
+        String::new()
+    };
+    let caption = format!(
+        "The L2 norm of each layer's weight gradient against step on a log axis, one panel per \
+         activation, one line per layer from the first (dark) to the last (light): lines that \
+         fan out downwards are gradients vanishing on their way back to the first layers. Each \
+         panel's title gives the first layer's norm over the last layer's at its last step. \
+         Where an activation has several runs, the line is the geometric mean and the band \
+         ±1 standard deviation of the log norms.{smoothing_note} Norms from {}.",
+        sources(&found)
+    );
+    Ok(Figure::Written {
+        path,
+        heading,
+        caption,
+    })
+}
+
+/// The layers of several runs in one order that keeps each run's: a layer one run lacks
+/// goes right after the layer that precedes it in the run that has it.
+fn merged_order<'a>(runs: impl Iterator<Item = Vec<&'a str>>) -> Vec<&'a str> {
+    let mut merged: Vec<&str> = Vec::new();
+    for run in runs {
+        for (i, layer) in run.iter().enumerate() {
+            if merged.contains(layer) {
+                continue;
+            }
+            let at = match i {
+                0 => 0,
+                _ => merged
+                    .iter()
+                    .position(|l| *l == run[i - 1])
+                    .map_or(merged.len(), |p| p + 1),
+            };
+            merged.insert(at, layer);
+        }
+    }
+    merged
+}
+
+/// The first and the last layer of `curves`, the last step both have, and the first
+/// layer's norm over the last's there (the curves hold `log10` norms).
+fn flow_ratio<'a>(
+    curves: &[(&'a str, Vec<crate::stats::BandPoint>)],
+) -> Option<(&'a str, &'a str, i64, f64)> {
+    let ((first, first_points), (last, last_points)) = (curves.first()?, curves.last()?);
+    if first == last {
+        return None;
+    }
+    let (step, low, high) = first_points.iter().rev().find_map(|p| {
+        let q = last_points.binary_search_by_key(&p.step, |q| q.step).ok()?;
+        Some((p.step, p.summary.mean, last_points[q].summary.mean))
+    })?;
+    Some((first, last, step, 10f64.powf(low - high)))
+}
+
+/// A ratio of norms as `1/300` when below one, `3.2×` above.
+fn ratio_text(ratio: f64) -> String {
+    if !ratio.is_finite() || ratio <= 0.0 {
+        format!("{ratio}")
+    } else if ratio < 1.0 {
+        let inverse = 1.0 / ratio;
+        if inverse >= 1e4 {
+            format!("1/{}", power_of_ten(inverse.log10().round()))
+        } else {
+            format!("1/{}", significant(inverse))
+        }
+    } else if ratio >= 1e4 {
+        format!("{}×", power_of_ten(ratio.log10().round()))
+    } else {
+        format!("{}×", significant(ratio))
+    }
+}
+
+/// `value` (1 to 10,000) with two significant digits.
+fn significant(value: f64) -> String {
+    let digits = value.log10().floor() as i32;
+    if digits >= 1 {
+        let unit = 10f64.powi(digits - 1);
+        format!("{}", ((value / unit).round() * unit) as i64)
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// Which runs' norms come from which tags, for the caption.
+fn sources(found: &[(&Group<'_>, Vec<GradientNorms>)]) -> String {
+    let mut scalars = Vec::new();
+    // (activations, tags): runs that read the same tags are named together.
+    let mut histograms: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    for (group, norms) in found {
+        for n in norms {
+            match n.source {
+                NormSource::Diagnostics => {
+                    if !scalars.contains(&group.activation) {
+                        scalars.push(group.activation.clone());
+                    }
+                }
+                NormSource::Histograms => {
+                    let tags: Vec<String> = n.layers.iter().map(|l| l.tag.clone()).collect();
+                    match histograms.iter_mut().find(|(_, t)| *t == tags) {
+                        Some((names, _)) if names.contains(&group.activation) => {}
+                        Some((names, _)) => names.push(group.activation.clone()),
+                        None => histograms.push((vec![group.activation.clone()], tags)),
+                    }
+                }
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    if !scalars.is_empty() {
+        parts.push(format!(
+            "the `{NORM_PREFIX}<layer>` scalars ({})",
+            scalars.join(", ")
+        ));
+    }
+    for (names, tags) in histograms {
+        let shown = match &tags[..] {
+            [] => String::new(),
+            [only] => format!("`{only}`"),
+            [first, .., last] => format!("`{first}` … `{last}` ({} tags)", tags.len()),
+        };
+        parts.push(format!(
+            "sqrt(sum_squares) of the gradient histograms {shown} ({})",
+            names.join(", ")
+        ));
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{BandPoint, summarize};
+
+    fn log_curve(norms: &[(i64, f64)]) -> Vec<BandPoint> {
+        norms
+            .iter()
+            .map(|&(step, norm)| BandPoint {
+                step,
+                summary: summarize(&[norm.log10()]).unwrap(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_flow_ratio_is_taken_at_the_last_step_both_layers_have() {
+        let curves = [
+            ("conv1", log_curve(&[(0, 1e-3), (10, 1e-4), (20, 1e-5)])),
+            ("fc1", log_curve(&[(0, 1.0)])),
+            ("fc2", log_curve(&[(0, 0.1), (10, 0.03)])),
+        ];
+        let (first, last, step, ratio) = flow_ratio(&curves).unwrap();
+        assert_eq!((first, last, step), ("conv1", "fc2", 10));
+        assert!((ratio - 1.0 / 300.0).abs() < 1e-12, "{ratio}");
+        assert_eq!(flow_ratio(&curves[..1]), None);
+    }
+
+    #[test]
+    fn layers_merge_in_the_order_of_every_run() {
+        let runs = [
+            vec!["conv1", "fc1", "fc2"],
+            vec!["conv1", "conv2", "fc1", "fc2"],
+            vec!["stem", "conv1"],
+        ];
+        assert_eq!(
+            merged_order(runs.into_iter()),
+            ["stem", "conv1", "conv2", "fc1", "fc2"]
+        );
+    }
+
+    #[test]
+    fn ratios_read_as_fractions_or_multiples() {
+        let shown: Vec<String> = [1.0 / 300.0, 1.0 / 3.04, 1.0 / 2.5e6, 1.0, 42.0, 3e7]
+            .into_iter()
+            .map(ratio_text)
+            .collect();
+        assert_eq!(shown, ["1/300", "1/3.0", "1/1e6", "1.0×", "42×", "1e7×"]);
+    }
 }

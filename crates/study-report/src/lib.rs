@@ -5,8 +5,8 @@
 //!
 //! The modules, from the bottom up: [`load`] reads the runs with
 //! `tensorboard_logger::reader` (a corrupt file is a [`Warning`], not an [`error`]);
-//! [`series`] takes their curves, histograms and hparams; [`group`] places them by data
-//! set, activation and seed; [`stats`] gives the numbers over seeds; [`table`] writes the post's table,
+//! [`series`] takes their curves, histograms and hparams; [`gradients`] their per-layer
+//! gradient norms; [`group`] places them by data set, activation and seed; [`stats`] gives the numbers over seeds; [`table`] writes the post's table,
 //! [`figures`] decides what each PNG shows and [`plot`] draws it; [`page`] ties them into
 //! `report.md`; [`output`] writes each file all or nothing.
 //!
@@ -22,6 +22,7 @@
 
 pub mod error;
 pub mod figures;
+pub mod gradients;
 pub mod group;
 pub mod load;
 pub mod output;

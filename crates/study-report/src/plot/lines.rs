@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{Area, Canvas, LegendEntry, Size, render_panels};
+use super::{Area, Canvas, LegendEntry, Scale, Size, render_panels};
 use crate::error::ReportError;
 use crate::stats::BandPoint;
 
@@ -26,6 +26,9 @@ pub enum YAxis {
     Clamped(f64, f64),
     /// Always `(lo, hi)` (and a sliver), so charts of different runs compare at a glance.
     Fixed(f64, f64),
+    /// The data's range, padded, of values that are `log10` of the quantity shown: the
+    /// ticks name the quantity (`1e-3`), a log axis.
+    Log10,
 }
 
 /// One chart of a figure.
@@ -82,7 +85,7 @@ fn draw_panel<'a>(
         y0.abs().max(1.0) * 0.1
     };
     (y0, y1) = match y_axis {
-        YAxis::Auto => (y0 - pad, y1 + pad),
+        YAxis::Auto | YAxis::Log10 => (y0 - pad, y1 + pad),
         YAxis::Clamped(lo, hi) => ((y0 - pad).max(lo), (y1 + pad).min(hi)),
         // A sliver of room so lines along an edge are not half hidden by the axis.
         YAxis::Fixed(lo, hi) => (lo - (hi - lo) * 0.02, hi + (hi - lo) * 0.02),
@@ -90,7 +93,11 @@ fn draw_panel<'a>(
 
     let mut chart = canvas.chart(area, x0..x1, y0..y1, panel.caption.is_some())?;
     let caption = panel.caption.as_deref().map(|c| (c, BLACK));
-    canvas.axes(&mut chart, true, caption, "step", y_label)?;
+    let scale = match y_axis {
+        YAxis::Log10 => Scale::Log10,
+        _ => Scale::Linear,
+    };
+    canvas.axes(&mut chart, true, caption, "step", (y_label, scale))?;
 
     for curve in &panel.curves {
         let spread: Vec<&BandPoint> = curve

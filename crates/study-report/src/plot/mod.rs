@@ -90,6 +90,39 @@ pub struct LegendEntry {
 /// Ticks per axis (plotters picks round values, at most this many).
 const TICKS: usize = 7;
 
+/// How a chart's values map to its value axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// The values as they are.
+    Linear,
+    /// The values are `log10` of the quantity shown; the ticks name the quantity.
+    Log10,
+}
+
+/// A colour for line `index` of `count` lines that run in an order (layers, first to
+/// last): from dark blue through teal to green, so the order reads off the shade.
+pub fn ordered_color(index: usize, count: usize) -> RGBColor {
+    // Viridis, sampled from 0 to 0.85: its last stretch is too pale on white.
+    const ANCHORS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (53.0, 183.0, 121.0),
+        (144.0, 215.0, 67.0),
+    ];
+    let t = if count > 1 {
+        index.min(count - 1) as f64 / (count - 1) as f64
+    } else {
+        0.0
+    };
+    let position = t * (ANCHORS.len() - 1) as f64;
+    let i = (position.floor() as usize).min(ANCHORS.len() - 2);
+    let f = position - i as f64;
+    let (a, b) = (ANCHORS[i], ANCHORS[i + 1]);
+    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
 /// A figure being drawn: its whole area, size and text.
 pub struct Canvas<'a> {
     /// The whole figure.
@@ -214,7 +247,7 @@ impl<'a> Canvas<'a> {
         grid: bool,
         caption: Option<(&str, RGBColor)>,
         x_desc: &str,
-        y_desc: &str,
+        (y_desc, y_scale): (&str, Scale),
     ) -> Result<(), String> {
         let mut mesh = chart.configure_mesh();
         mesh.x_labels(TICKS)
@@ -245,7 +278,11 @@ impl<'a> Canvas<'a> {
                 false,
             )?;
         }
-        let format = value_formatter(y_range.start, y_range.end);
+        let linear = value_formatter(y_range.start, y_range.end);
+        let format = |y: &f64| match y_scale {
+            Scale::Linear => linear(y),
+            Scale::Log10 => power_of_ten(*y),
+        };
         for y in y_spec.key_points(BoldPoints(TICKS)) {
             let (_, py) = chart.backend_coord(&(x_range.start, y));
             self.label(
@@ -420,9 +457,37 @@ pub fn value_formatter(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
     }
 }
 
+/// The tick label of `exponent` on a log axis: `10^exponent`, as `1e-3` at whole
+/// exponents and with two significant digits between them.
+pub fn power_of_ten(exponent: f64) -> String {
+    let rounded = exponent.round();
+    if (exponent - rounded).abs() < 1e-9 {
+        format!("1e{}", rounded as i64)
+    } else {
+        format!("{:.1e}", 10f64.powf(exponent))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_ticks_name_the_power_of_ten() {
+        assert_eq!(power_of_ten(-3.0), "1e-3");
+        assert_eq!(power_of_ten(0.0), "1e0");
+        assert_eq!(power_of_ten(2.0 + 1e-12), "1e2");
+        assert_eq!(power_of_ten(-2.5), "3.2e-3");
+    }
+
+    #[test]
+    fn ordered_colours_run_from_the_first_anchor_to_the_last() {
+        assert_eq!(ordered_color(0, 4), RGBColor(68, 1, 84));
+        assert_eq!(ordered_color(3, 4), RGBColor(144, 215, 67));
+        assert_eq!(ordered_color(0, 1), RGBColor(68, 1, 84));
+        let middle = ordered_color(1, 3);
+        assert_eq!(middle, RGBColor(33, 145, 140));
+    }
 
     #[test]
     fn value_ticks_follow_the_axis_scale() {

@@ -1,0 +1,158 @@
+//! The gradient-flow figure and the Diagnosis on event files of known series, written with our logger: per-layer gradient norms from `diagnostics/gradient_norm/<layer>` scalars or from gradient histograms.
+
+mod common;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use study_report::ReportOptions;
+use tensorboard_logger::SummaryWriter;
+
+/// Steps of the summary points, every `EVERY` steps up to `LAST`.
+const EVERY: i64 = 10;
+const LAST: i64 = 600;
+
+/// Gradient values whose L2 norm is `norm`: 100 values of `±norm / 10`.
+fn values_of_norm(norm: f64) -> Vec<f32> {
+    (0..100)
+        .map(|i| if i % 2 == 0 { norm / 10.0 } else { -norm / 10.0 } as f32)
+        .collect()
+}
+
+/// The sigmoid run: gradient histograms (weights and biases) whose first layer's norm is
+/// 1/300 of the last's throughout.
+fn write_vanishing_run(dir: &Path) -> Result<()> {
+    let writer = SummaryWriter::new(dir)?;
+    for step in (0..=LAST).step_by(EVERY as usize) {
+        for (layer, norm) in [("conv1", 1e-4), ("fc1", 3e-3), ("fc2", 3e-2)] {
+            writer.add_histogram(
+                &format!("{layer}/weights/gradients"),
+                &values_of_norm(norm)[..],
+                step,
+            )?;
+            writer.add_histogram(
+                &format!("{layer}/biases/gradients"),
+                &values_of_norm(1.0)[..],
+                step,
+            )?;
+        }
+        writer.add_scalar("cross_entropy", 2.3, step)?;
+    }
+    writer.close()?;
+    Ok(())
+}
+
+/// The ReLU run: `diagnostics/gradient_norm/<layer>` scalars of one size in every layer,
+/// logged in forward order.
+fn write_healthy_run(dir: &Path) -> Result<()> {
+    let writer = SummaryWriter::new(dir)?;
+    for step in (0..=LAST).step_by(EVERY as usize) {
+        for (i, layer) in ["conv1", "conv2", "fc1", "fc2"].into_iter().enumerate() {
+            let norm = 0.05 * (1.0 + 0.1 * i as f32);
+            writer.add_scalar(&format!("diagnostics/gradient_norm/{layer}"), norm, step)?;
+        }
+        writer.add_scalar("cross_entropy", 2.3 / (1.0 + step as f32 / 100.0), step)?;
+    }
+    writer.close()?;
+    Ok(())
+}
+
+/// The figure's pixels: width, height and RGB rows.
+fn decode(png: &Path) -> Result<(usize, usize, Vec<u8>)> {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png)?));
+    let mut reader = decoder.read_info()?;
+    let mut pixels = vec![0; reader.output_buffer_size().context("buffer size")?];
+    let frame = reader.next_frame(&mut pixels)?;
+    Ok((frame.width as usize, frame.height as usize, pixels))
+}
+
+/// The mean row of the pixels of exactly `color` with `x` in `columns` and `y` below
+/// `top`, and how many there are.
+fn rows_of(
+    (width, height, pixels): &(usize, usize, Vec<u8>),
+    color: [u8; 3],
+    columns: std::ops::Range<usize>,
+    top: usize,
+) -> (f64, usize) {
+    let mut sum = 0.0;
+    let mut count = 0;
+    for y in top..*height {
+        for x in columns.clone() {
+            let i = (y * width + x) * 3;
+            if pixels[i..i + 3] == color {
+                sum += y as f64;
+                count += 1;
+            }
+        }
+    }
+    (sum / count.max(1) as f64, count)
+}
+
+#[test]
+fn the_gradient_flow_figure_draws_one_line_per_layer_for_each_activation() -> Result<()> {
+    let (root, logs) = common::temp_logs()?;
+    write_vanishing_run(&logs.join("mnist/sigmoid"))?;
+    write_healthy_run(&logs.join("mnist/relu"))?;
+
+    let mut options = ReportOptions::new(&logs, root.path().join("out"));
+    (options.width, options.height) = (1200, 600);
+    let report = study_report::run(&options, &mut |_| {}, &mut |_| {})?;
+    let figure = report
+        .pngs
+        .iter()
+        .find(|p| p.ends_with("mnist-gradient-flow.png"))
+        .with_context(|| format!("no gradient-flow figure in {:?}", report.pngs))?;
+    let page = std::fs::read_to_string(&report.page)?;
+    assert!(
+        page.contains("### Gradient flow\n\n![Gradient flow](mnist-gradient-flow.png)"),
+        "{page}"
+    );
+    for source in [
+        "the `diagnostics/gradient_norm/<layer>` scalars (relu)",
+        "sqrt(sum_squares) of the gradient histograms `conv1/weights/gradients` … \
+         `fc2/weights/gradients` (3 tags) (sigmoid)",
+    ] {
+        assert!(page.contains(source), "{source} not in\n{page}");
+    }
+
+    // Two panels side by side, sigmoid (first in the study's order) on the left. The
+    // layers of both runs merge into conv1, conv2, fc1, fc2, coloured dark to light.
+    let pixels = decode(figure)?;
+    assert_eq!((pixels.0, pixels.1), (1200, 600));
+    let color = |index| {
+        let c = study_report::plot::ordered_color(index, 4);
+        [c.0, c.1, c.2]
+    };
+    // Below the title and legend.
+    let top = 80;
+    let (left, right) = (0..600, 600..1200);
+    let (conv1_row, conv1_pixels) = rows_of(&pixels, color(0), left.clone(), top);
+    let (fc1_row, fc1_pixels) = rows_of(&pixels, color(2), left.clone(), top);
+    let (fc2_row, fc2_pixels) = rows_of(&pixels, color(3), left.clone(), top);
+    let (_, conv2_pixels) = rows_of(&pixels, color(1), left, top);
+    assert!(
+        conv1_pixels > 300 && fc1_pixels > 300 && fc2_pixels > 300,
+        "the sigmoid panel draws conv1, fc1 and fc2: {conv1_pixels}, {fc1_pixels}, {fc2_pixels} pixels"
+    );
+    assert_eq!(conv2_pixels, 0, "the sigmoid run logged no conv2");
+    // On a log axis the three lines are evenly spaced, conv1 lowest: 1e-4, 3e-3, 3e-2.
+    assert!(
+        conv1_row > fc1_row && fc1_row > fc2_row,
+        "rows: conv1 {conv1_row}, fc1 {fc1_row}, fc2 {fc2_row}"
+    );
+    let gap = |a: f64, b: f64| a - b;
+    let (low, high) = (gap(conv1_row, fc1_row), gap(fc1_row, fc2_row));
+    let expected = (3e-3f64 / 1e-4).log10() / (3e-2f64 / 3e-3).log10();
+    assert!(
+        (low / high - expected).abs() < 0.1,
+        "log spacing: {low} over {high} pixels, expected ratio {expected}"
+    );
+    for index in 0..4 {
+        let (_, count) = rows_of(&pixels, color(index), right.clone(), top);
+        assert!(
+            count > 300,
+            "the relu panel draws layer {index}: {count} pixels"
+        );
+    }
+    Ok(())
+}

@@ -1,7 +1,8 @@
 //! The activation study's names, defined once for the trainer (`activation-study`, with
 //! libtorch) and the report (`study-report`, without): the five activations and the two data
 //! sets in the study's order, the tutorial's settings per data set, the TensorBoard tags and
-//! hparams a run logs, and how runs are laid out in the log directory.
+//! hparams a run logs, the rules that diagnose a run from its signals ([`diagnosis`]), and how
+//! runs are laid out in the log directory.
 //!
 //! ```
 //! use study_spec::{ActivationKind, Dataset, layout, tags};
@@ -15,6 +16,7 @@
 
 pub mod activation;
 pub mod dataset;
+pub mod diagnosis;
 pub mod hparams;
 pub mod layout;
 pub mod tags;

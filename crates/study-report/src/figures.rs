@@ -3,11 +3,12 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use study_spec::diagnosis::LayerDiagnostic;
 use study_spec::tags::{CROSS_ENTROPY, LayerSummary, TOTAL_LOSS};
 use tensorboard_logger::reader::value::SCALARS_PLUGIN;
 
 use crate::error::ReportError;
-use crate::gradients::{GradientNorms, NORM_PREFIX, NormSource, gradient_norms};
+use crate::gradients::{GradientNorms, NormSource, gradient_norms, sources_looked_for};
 use crate::group::Group;
 use crate::plot::heatmap::{self, HeatPanel};
 use crate::plot::lines::{self, Curve, Panel, YAxis};
@@ -356,9 +357,7 @@ fn gradient_flow_figure(
     if found.is_empty() {
         return Ok(Figure::Missing {
             heading,
-            tags: format!(
-                "`{NORM_PREFIX}<layer>` scalars or gradient histograms (tags ending in `/gradients` or `.grad`)"
-            ),
+            tags: sources_looked_for(),
         });
     }
     // Every layer of the data set, in the order runs logged them, so that a layer has
@@ -549,7 +548,8 @@ fn sources(found: &[(&Group<'_>, Vec<GradientNorms>)]) -> String {
     let mut parts = Vec::new();
     if !scalars.is_empty() {
         parts.push(format!(
-            "the `{NORM_PREFIX}<layer>` scalars ({})",
+            "the `{}` scalars ({})",
+            LayerDiagnostic::GradientNorm.tag("<layer>"),
             scalars.join(", ")
         ));
     }

@@ -9,13 +9,12 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use study_spec::diagnosis::LayerDiagnostic;
 use tensorboard_logger::reader::Run;
 use tensorboard_logger::reader::value::{HISTOGRAMS_PLUGIN, SCALARS_PLUGIN};
 
 use crate::series::scalar_points;
 
-/// The prefix of the trainer's per-layer gradient norm scalars.
-pub const NORM_PREFIX: &str = "diagnostics/gradient_norm/";
 /// The endings of the gradient histogram tags read when a run has no norm scalars.
 pub const GRADIENT_SUFFIXES: [&str; 2] = ["/gradients", ".grad"];
 /// Last parts of a parameter's name that mark a layer's weights (dropped from the layer
@@ -64,11 +63,7 @@ pub struct NoGradientNorms {
 
 impl fmt::Display for NoGradientNorms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "no `{NORM_PREFIX}<layer>` scalars or gradient histograms (tags ending in `{}` or `{}`)",
-            GRADIENT_SUFFIXES[0], GRADIENT_SUFFIXES[1]
-        )?;
+        write!(f, "no {}", sources_looked_for())?;
         if !self.without_sums.is_empty() {
             let tags: Vec<String> = self.without_sums.iter().map(|t| format!("`{t}`")).collect();
             write!(
@@ -81,6 +76,17 @@ impl fmt::Display for NoGradientNorms {
     }
 }
 
+/// What [`gradient_norms`] reads, in words: `` `diagnostics/gradient_norm/<layer>` scalars
+/// or gradient histograms (tags ending in `/gradients` or `.grad`) ``.
+pub fn sources_looked_for() -> String {
+    format!(
+        "`{}` scalars or gradient histograms (tags ending in `{}` or `{}`)",
+        LayerDiagnostic::GradientNorm.tag("<layer>"),
+        GRADIENT_SUFFIXES[0],
+        GRADIENT_SUFFIXES[1]
+    )
+}
+
 /// The run's gradient norms per layer: from `diagnostics/gradient_norm/<layer>` when it
 /// has any such scalar, else from its gradient histograms.
 pub fn gradient_norms(run: &Run) -> Result<GradientNorms, NoGradientNorms> {
@@ -89,7 +95,7 @@ pub fn gradient_norms(run: &Run) -> Result<GradientNorms, NoGradientNorms> {
         .iter()
         .filter(|(_, series)| series.plugin == SCALARS_PLUGIN)
         .filter_map(|(tag, _)| {
-            let layer = tag.strip_prefix(NORM_PREFIX).filter(|l| !l.is_empty())?;
+            let layer = LayerDiagnostic::GradientNorm.layer_of(tag)?;
             Some(LayerNorms {
                 layer: layer.to_owned(),
                 tag: tag.clone(),
@@ -259,7 +265,7 @@ mod tests {
             // Logged in forward order, which by name would put `fc1` before `local3`.
             for (i, layer) in ["local3", "fc1"].into_iter().enumerate() {
                 w.with_wall_time(at(i as u64))
-                    .add_scalar(&format!("{NORM_PREFIX}{layer}"), 0.5, 0)
+                    .add_scalar(&LayerDiagnostic::GradientNorm.tag(layer), 0.5, 0)
                     .unwrap();
             }
             w.add_histogram("conv1/weights/gradients", &[1.0f32, 2.0][..], 0)

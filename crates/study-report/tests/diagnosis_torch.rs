@@ -8,8 +8,10 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use study_report::ReportOptions;
+use study_report::diagnosis::Agreement;
 use study_report::gradients::{NormSource, gradient_norms};
 use study_report::load::load_runs;
+use study_spec::diagnosis::FindingKind;
 
 /// Trains a four-layer sigmoid net on fixed random data with SGD, logging each
 /// parameter's gradient histogram as `<name>.grad` and the loss as `Loss/train` every
@@ -114,6 +116,42 @@ fn a_torch_run_gives_its_gradient_norms_and_says_what_it_lacks() -> Result<()> {
             "sqrt(sum_squares) of the gradient histograms `0.weight.grad` … `6.weight.grad` \
              (4 tags) (sigmoid)"
         ),
+        "{page}"
+    );
+
+    // The Diagnosis replays every logged point. The net stalls on its random labels: the
+    // loss plateaus (it stays near ln 10 = 2.30), while the first layer's gradient, 1/600
+    // of the last's at step 0, catches up within a few points, too few for a finding.
+    let [diagnosis] = &report.diagnoses[..] else {
+        bail!("one run, one diagnosis: {:?}", report.diagnoses);
+    };
+    assert_eq!(
+        (diagnosis.points, diagnosis.steps),
+        ((STEPS / EVERY + 1) as usize, Some((0, STEPS)))
+    );
+    let kinds: Vec<FindingKind> = diagnosis.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [FindingKind::LossPlateau],
+        "{:?}",
+        diagnosis.findings
+    );
+    assert_eq!(
+        diagnosis.sources,
+        [
+            "gradient norms from sqrt(sum_squares) of the histograms `0.weight.grad`, \
+             `2.weight.grad`, `4.weight.grad`, `6.weight.grad`",
+            "loss from `Loss/train`, averaged over the steps since the previous point"
+        ]
+    );
+    // What torch's writer did not log, it says: no saturation for a sigmoid net.
+    assert_eq!(
+        diagnosis.not_checked,
+        ["saturation: no `diagnostics/saturation/<layer>` or `<layer>/saturation` scalars"]
+    );
+    assert_eq!(diagnosis.agreement, Agreement::NoSummary);
+    assert!(
+        page.contains("Not checked:\n\n- saturation: no `diagnostics/saturation/<layer>`"),
         "{page}"
     );
     Ok(())

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use study_report::ReportOptions;
+use study_report::diagnosis::Agreement;
+use study_spec::diagnosis::FindingKind;
 use tensorboard_logger::SummaryWriter;
 
 /// Steps of the summary points, every `EVERY` steps up to `LAST`.
@@ -54,6 +56,162 @@ fn write_healthy_run(dir: &Path) -> Result<()> {
         writer.add_scalar("cross_entropy", 2.3 / (1.0 + step as f32 / 100.0), step)?;
     }
     writer.close()?;
+    Ok(())
+}
+
+/// A run of this project's trainer as the diagnostics would log it: at each point the
+/// `diagnostics/gradient_norm/<layer>` of `norms`, `diagnostics/saturation/<layer>` or
+/// `diagnostics/dead_units/<layer>` of `fractions` (by `fraction_kind`, all layers but the
+/// last), a falling `diagnostics/loss`, and at the end the `diagnostics/findings` text
+/// `summary`.
+fn write_diagnostics_run(
+    dir: &Path,
+    norms: [f32; 4],
+    fraction_kind: &str,
+    fractions: [f32; 3],
+    summary: &str,
+) -> Result<()> {
+    let writer = SummaryWriter::new(dir)?;
+    let layers = ["conv1", "conv2", "fc1", "fc2"];
+    for step in (0..=LAST).step_by(EVERY as usize) {
+        for (layer, norm) in layers.iter().zip(norms) {
+            writer.add_scalar(&format!("diagnostics/gradient_norm/{layer}"), norm, step)?;
+        }
+        for (layer, fraction) in layers.iter().zip(fractions) {
+            writer.add_scalar(
+                &format!("diagnostics/{fraction_kind}/{layer}"),
+                fraction,
+                step,
+            )?;
+        }
+        writer.add_scalar(
+            "diagnostics/loss",
+            2.3 * 0.95f32.powi(step as i32 / EVERY as i32),
+            step,
+        )?;
+    }
+    writer.add_text("diagnostics/findings", summary, LAST)?;
+    writer.close()?;
+    Ok(())
+}
+
+/// What `train` writes for a run without findings.
+const NO_FINDING: &str = "No finding: no diagnostic rule held.\n";
+
+#[test]
+fn the_diagnosis_replays_each_run_and_checks_it_against_the_runs_own_summary() -> Result<()> {
+    let (root, logs) = common::temp_logs()?;
+    // Another writer's run: gradient histograms with conv1 at 1/300 of fc2, a flat loss.
+    write_vanishing_run(&logs.join("mnist/sigmoid"))?;
+    // Runs of the trainer, with the summary it wrote.
+    let tanh_summary = "\
+- **vanishing gradients** (steps 0-600): vanishing gradients in conv1: weight gradient norm at \
+most 1/300 of fc2's (threshold 1/100) at 5 consecutive diagnostics points, steps 0-40; saturated \
+outputs now: conv1 90%, conv2 60%
+- **saturation** (steps 0-600): saturation in conv1, conv2: at least 90%, 60% of the outputs \
+saturated (threshold 50%) at 5 consecutive diagnostics points, steps 0-40
+";
+    write_diagnostics_run(
+        &logs.join("mnist/tanh"),
+        [1e-4, 1e-3, 1e-2, 3e-2],
+        "saturation",
+        [0.9, 0.6, 0.2],
+        tanh_summary,
+    )?;
+    write_diagnostics_run(
+        &logs.join("mnist/relu"),
+        [0.05, 0.06, 0.07, 0.08],
+        "dead_units",
+        [0.0, 0.1, 0.2],
+        NO_FINDING,
+    )?;
+    // A summary that says what the signals do not show.
+    let elu_summary = "- **dead units** (steps 0-600): dead units in conv1\n";
+    write_diagnostics_run(
+        &logs.join("mnist/elu"),
+        [0.05, 0.06, 0.07, 0.08],
+        "dead_units",
+        [0.1, 0.1, 0.1],
+        elu_summary,
+    )?;
+
+    let options = ReportOptions::new(&logs, root.path().join("out"));
+    let report = study_report::run(&options, &mut |_| {}, &mut |_| {})?;
+    let by_run = |name: &str| {
+        report
+            .diagnoses
+            .iter()
+            .find(|d| d.run == name)
+            .with_context(|| format!("no diagnosis of {name}"))
+    };
+
+    // 1/300 for 61 points: vanishing gradients in conv1 only (fc1 is at 1/10), from the
+    // first point; the flat loss is a plateau.
+    let sigmoid = by_run("mnist/sigmoid")?;
+    let kinds: Vec<FindingKind> = sigmoid.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [FindingKind::VanishingGradients, FindingKind::LossPlateau]
+    );
+    let vanishing = &sigmoid.findings[0];
+    assert_eq!(vanishing.layers, ["conv1"]);
+    assert_eq!((vanishing.first_step, vanishing.last_step), (0, LAST));
+    assert!(
+        (vanishing.values[0] - 1.0 / 300.0).abs() < 1e-6,
+        "{:?}",
+        vanishing.values
+    );
+    assert_eq!(
+        (sigmoid.points, sigmoid.steps),
+        ((LAST / EVERY + 1) as usize, Some((0, LAST)))
+    );
+    assert_eq!(sigmoid.agreement, Agreement::NoSummary);
+    assert_eq!(
+        sigmoid.not_checked,
+        ["saturation: no `diagnostics/saturation/<layer>` or `<layer>/saturation` scalars"]
+    );
+
+    // The trainer's runs: the same findings as their summaries, word for word.
+    let tanh = by_run("mnist/tanh")?;
+    assert_eq!(tanh.agreement, Agreement::Same, "{tanh:#?}");
+    assert_eq!(tanh.findings.len(), 2);
+    let relu = by_run("mnist/relu")?;
+    assert!(relu.findings.is_empty(), "{:?}", relu.findings);
+    assert_eq!(relu.agreement, Agreement::Same);
+    assert!(relu.not_checked.is_empty(), "{:?}", relu.not_checked);
+    let elu = by_run("mnist/elu")?;
+    assert!(elu.findings.is_empty(), "{:?}", elu.findings);
+    assert_eq!(
+        elu.agreement,
+        Agreement::Differs {
+            logged: elu_summary.to_owned(),
+            replayed: NO_FINDING.to_owned()
+        }
+    );
+
+    // The page shows each finding with its evidence, the agreement and what was missing.
+    let page = std::fs::read_to_string(&report.page)?;
+    let section = page
+        .split_once("### Diagnosis\n")
+        .context("a Diagnosis section")?
+        .1;
+    for expected in [
+        "#### sigmoid\n",
+        "`mnist/sigmoid`: 61 diagnostics points, steps 0–600; gradient norms from \
+         sqrt(sum_squares) of the histograms `conv1/weights/gradients`, `fc1/weights/gradients`, \
+         `fc2/weights/gradients`; loss from `cross_entropy`, averaged over the steps since the \
+         previous point.",
+        "- **vanishing gradients** (steps 0-600): vanishing gradients in conv1: weight gradient \
+         norm at most 1/300 of fc2's (threshold 1/100) at 5 consecutive diagnostics points, \
+         steps 0-40\n",
+        "- saturation: no `diagnostics/saturation/<layer>` or `<layer>/saturation` scalars\n",
+        tanh_summary,
+        "The run's own `diagnostics/findings` summary says the same, word for word.",
+        "**Mismatch**: the run's own `diagnostics/findings` summary differs; it reads:\n\n\
+         > - **dead units** (steps 0-600): dead units in conv1\n",
+    ] {
+        assert!(section.contains(expected), "{expected}\nnot in\n{section}");
+    }
     Ok(())
 }
 

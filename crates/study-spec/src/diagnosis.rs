@@ -35,8 +35,9 @@ use serde::{Deserialize, Serialize};
 
 /// The first part of every diagnostics tag.
 pub const PREFIX: &str = "diagnostics";
-/// Scalar: the mean total loss over the steps since the previous diagnostics point (the
-/// first point's own step at the first point), the loss the plateau rule watches.
+/// Scalar: the mean of the training cross entropy logged since the previous diagnostics
+/// point (at the first point, that step's), the loss the plateau rule watches. The data loss
+/// without the weight penalty, whose shrinking is no learning.
 pub const LOSS: &str = "diagnostics/loss";
 /// Text summary: the run's findings as a markdown list ([`findings_markdown`]).
 pub const FINDINGS: &str = "diagnostics/findings";
@@ -114,9 +115,10 @@ impl LayerDiagnostic {
 /// Consecutive diagnostics points a layer's condition must hold before it is a finding; the
 /// loss plateau compares two such windows.
 pub const WINDOW: usize = 5;
-/// A layer's gradients vanish when its weight gradient norm is below this fraction of the last
-/// layer's (1/100).
-pub const VANISHING_FLOW: f64 = 0.01;
+/// A layer's gradients vanish when its weight gradient norm is below this fraction (1/10) of
+/// the largest weight gradient norm of the layers after it: the gradient shrank by more than
+/// an order of magnitude on its way back ([`StepSignals::vanishing_ratio`]).
+pub const VANISHING_RATIO: f64 = 0.1;
 /// A layer's gradients explode when its weight gradient norm is at least this many times its
 /// norm at the first diagnostics point.
 pub const EXPLODING_GROWTH: f64 = 1000.0;
@@ -136,8 +138,8 @@ pub const PLATEAU_LOSS_FLOOR: f64 = 0.1;
 pub struct Thresholds {
     /// Consecutive diagnostics points a condition must hold ([`WINDOW`]); 0 counts as 1.
     pub window: usize,
-    /// See [`VANISHING_FLOW`].
-    pub vanishing_flow: f64,
+    /// See [`VANISHING_RATIO`].
+    pub vanishing_ratio: f64,
     /// See [`EXPLODING_GROWTH`].
     pub exploding_growth: f64,
     /// See [`SATURATED_FRACTION`].
@@ -154,7 +156,7 @@ impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
             window: WINDOW,
-            vanishing_flow: VANISHING_FLOW,
+            vanishing_ratio: VANISHING_RATIO,
             exploding_growth: EXPLODING_GROWTH,
             saturated_fraction: SATURATED_FRACTION,
             dead_fraction: DEAD_FRACTION,
@@ -168,7 +170,8 @@ impl Default for Thresholds {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
-    /// A layer's weight gradient stays below [`Thresholds::vanishing_flow`] of the last layer's.
+    /// A layer's weight gradient stays below [`Thresholds::vanishing_ratio`] of the largest of
+    /// the layers after it.
     VanishingGradients,
     /// A layer's weight gradient norm stays at least [`Thresholds::exploding_growth`] times its
     /// first value.
@@ -238,7 +241,7 @@ pub struct Finding {
     pub last_step: i64,
     /// The evidence, measured over the window that established the finding: per layer (in the
     /// order of `layers`) the value the whole window stayed beyond the threshold by (the
-    /// largest gradient flow, the smallest growth, saturated or dead fraction); for a non-finite
+    /// largest vanishing ratio, the smallest growth, saturated or dead fraction); for a non-finite
     /// gradient nothing; for a plateau the relative improvement, then the earlier and the later
     /// window's mean loss.
     pub values: Vec<f64>,
@@ -259,7 +262,7 @@ pub struct StepSignals {
     pub saturation: Vec<Option<f64>>,
     /// Dead fraction of each layer's units.
     pub dead_units: Vec<Option<f64>>,
-    /// Mean total loss since the previous diagnostics point.
+    /// Mean training cross entropy since the previous diagnostics point ([`LOSS`]).
     pub loss: Option<f64>,
 }
 
@@ -327,6 +330,32 @@ impl StepSignals {
         }
     }
 
+    /// Layer `layer`'s gradient norm divided by the largest finite gradient norm of the layers
+    /// after it, and which layer that is: how much the gradient shrank on its way back to
+    /// `layer`. `None` for the last layer, or when either norm is missing or zero.
+    ///
+    /// ```
+    /// use study_spec::diagnosis::StepSignals;
+    ///
+    /// let mut signals = StepSignals::new(4);
+    /// signals.gradient_norms = vec![Some(0.01), Some(2.0), Some(0.5), Some(1.0)];
+    /// assert_eq!(signals.vanishing_ratio(0), Some((0.005, 1)));
+    /// assert_eq!(signals.vanishing_ratio(1), Some((2.0, 3)));
+    /// assert_eq!(signals.vanishing_ratio(3), None);
+    /// ```
+    pub fn vanishing_ratio(&self, layer: usize) -> Option<(f64, usize)> {
+        let norm = (*self.gradient_norms.get(layer)?)?;
+        let (later, largest) = self
+            .gradient_norms
+            .iter()
+            .enumerate()
+            .skip(layer + 1)
+            .filter_map(|(i, n)| n.filter(|n| n.is_finite()).map(|n| (i, n)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        let ratio = norm / largest;
+        (ratio.is_finite() && largest > 0.0).then_some((ratio, later))
+    }
+
     /// Whether every measured gradient norm is finite.
     pub fn gradients_finite(&self) -> bool {
         self.gradient_norms.iter().flatten().all(|n| n.is_finite())
@@ -366,7 +395,7 @@ impl LayerRule {
 
     fn threshold(self, t: &Thresholds) -> f64 {
         match self {
-            LayerRule::Vanishing => t.vanishing_flow,
+            LayerRule::Vanishing => t.vanishing_ratio,
             LayerRule::Exploding => t.exploding_growth,
             LayerRule::Saturated => t.saturated_fraction,
             LayerRule::Dead => t.dead_fraction,
@@ -467,9 +496,7 @@ impl Detector {
     fn measure(&mut self, rule: LayerRule, layer: usize, signals: &StepSignals) -> Option<f64> {
         let at = |v: &[Option<f64>]| v.get(layer).copied().flatten();
         match rule {
-            LayerRule::Vanishing => signals
-                .gradient_flow(layer)
-                .filter(|_| layer + 1 < self.layers.len()),
+            LayerRule::Vanishing => signals.vanishing_ratio(layer).map(|(ratio, _)| ratio),
             LayerRule::Exploding => {
                 let norm = at(&signals.gradient_norms).filter(|n| n.is_finite())?;
                 let first = &mut self.state[layer].first_norm;
@@ -557,11 +584,20 @@ impl Detector {
         );
         let message = match rule {
             LayerRule::Vanishing => {
-                let last = self.layers.last().map_or("", String::as_str);
+                let each = established.iter().map(|&(layer, _, bound)| {
+                    let largest = signals
+                        .vanishing_ratio(layer)
+                        .map_or("", |(_, later)| self.layers[later].as_str());
+                    format!(
+                        "{} at most 1/{:.0} of {largest}'s",
+                        self.layers[layer],
+                        1.0 / bound
+                    )
+                });
                 format!(
-                    "vanishing gradients in {names}: weight gradient norm at most {} of {last}'s \
-                     (threshold 1/{:.0}) {span}{}",
-                    join(values.iter().map(|v| format!("1/{:.0}", 1.0 / v))),
+                    "vanishing gradients: weight gradient norm {} (the largest later layer's; \
+                     threshold 1/{:.0}) {span}{}",
+                    join(each),
                     1.0 / threshold,
                     self.saturated_now(signals)
                 )
@@ -785,10 +821,10 @@ mod tests {
     }
 
     #[test]
-    fn vanishing_gradients_need_a_full_window_below_a_hundredth_and_are_reported_once() {
-        // conv1 at 1/200 of fc2 for 8 points, with one point at exactly 1/100 (not below).
+    fn vanishing_gradients_need_a_full_window_below_a_tenth_and_are_reported_once() {
+        // conv1 at 1/200 of fc2 for 8 points, with one point at exactly 1/10 (not below).
         let mut signals: Vec<_> = (0..8).map(|_| norms([0.005, 0.5, 1.0])).collect();
-        signals[2] = norms([0.01, 0.5, 1.0]);
+        signals[2] = norms([0.1, 0.5, 1.0]);
         let mut d = detector();
         let found = feed(&mut d, &signals);
         // The streak restarts after the point at the threshold: points 3..=7 (steps 301-701).
@@ -801,11 +837,11 @@ mod tests {
         assert_eq!(f.layers, ["conv1"]);
         assert_eq!((f.first_step, f.last_step), (301, 701));
         assert_eq!(f.values, [0.005]);
-        assert_eq!(f.threshold, Some(VANISHING_FLOW));
+        assert_eq!(f.threshold, Some(VANISHING_RATIO));
         assert_eq!(
             f.message,
-            "vanishing gradients in conv1: weight gradient norm at most 1/200 of fc2's \
-             (threshold 1/100) at 5 consecutive diagnostics points, steps 301-701"
+            "vanishing gradients: weight gradient norm conv1 at most 1/200 of fc2's (the largest \
+             later layer's; threshold 1/10) at 5 consecutive diagnostics points, steps 301-701"
         );
         // It goes on holding: no new finding, the range follows.
         for step in [801, 901] {
@@ -820,7 +856,7 @@ mod tests {
         }
         assert_eq!(d.findings().len(), 1);
         assert_eq!(d.findings()[0].last_step, 1901);
-        // The window's largest flow is the evidence; the logits layer never vanishes.
+        // The window's largest ratio is the evidence; the logits layer never vanishes.
         let mut d = detector();
         let rising = [0.001, 0.002, 0.009, 0.003, 0.004].map(|n| norms([n, 0.5, 1.0]));
         let found = feed(&mut d, &rising);
@@ -840,10 +876,32 @@ mod tests {
         assert_eq!(f.values, [0.002, 0.004]);
         assert_eq!(
             f.message,
-            "vanishing gradients in conv1, fc1: weight gradient norm at most 1/500, 1/250 of \
-             fc2's (threshold 1/100) at 5 consecutive diagnostics points, steps 1-401; \
-             saturated outputs now: fc1 91%"
+            "vanishing gradients: weight gradient norm conv1 at most 1/500 of fc2's, fc1 at most \
+             1/250 of fc2's (the largest later layer's; threshold 1/10) at 5 consecutive \
+             diagnostics points, steps 1-401; saturated outputs now: fc1 91%"
         );
+    }
+
+    #[test]
+    fn vanishing_gradients_compare_with_the_largest_later_layer_not_the_last() {
+        // conv1 is a twentieth of the logits layer's but 1/200 of fc1's: it vanishes.
+        let mut d = detector();
+        let found = feed(&mut d, &vec![norms([0.05, 10.0, 1.0]); 5]);
+        let f = &found[0].1[0];
+        assert_eq!(
+            (f.layers.as_slice(), f.values.as_slice()),
+            (&["conv1".to_owned()][..], &[0.005][..])
+        );
+        assert!(
+            f.message.contains("conv1 at most 1/200 of fc1's"),
+            "{}",
+            f.message
+        );
+        // A later layer without a norm, or with a non-finite one, is left out.
+        let mut signals = norms([0.05, f64::INFINITY, 1.0]);
+        assert_eq!(signals.vanishing_ratio(0), Some((0.05, 2)));
+        signals.gradient_norms[2] = Some(0.0);
+        assert_eq!(signals.vanishing_ratio(0), None);
     }
 
     #[test]

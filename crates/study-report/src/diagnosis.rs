@@ -4,9 +4,10 @@
 //! `train` fed the detector, so the findings are the ones `train` found. A run of another
 //! writer (or an earlier run of this project) is replayed from what it has: gradient norms
 //! from its gradient histograms ([`crate::gradients`]), saturation from this project's
-//! `<layer>/saturation` scalars, and the loss from `total_loss`, `cross_entropy` or the
-//! first scalar whose name holds `loss`, averaged over the steps since the previous
-//! diagnostics point as `train` averages it. What it lacks is named, not guessed.
+//! `<layer>/saturation` scalars, and the loss from `cross_entropy` (the loss `train`
+//! watches), `total_loss` or the first scalar whose name holds `loss`, averaged over the
+//! steps since the previous diagnostics point as `train` averages it. What it lacks is
+//! named, not guessed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -131,7 +132,7 @@ pub fn diagnose(run: &Run, activation: &str) -> RunDiagnosis {
     }
     if replay.loss.iter().all(Option::is_none) {
         not_checked.push(format!(
-            "loss plateau: no `{LOSS}`, `{TOTAL_LOSS}`, `{CROSS_ENTROPY}` or other scalar \
+            "loss plateau: no `{LOSS}`, `{CROSS_ENTROPY}`, `{TOTAL_LOSS}` or other scalar \
              named `…loss…`"
         ));
     }
@@ -344,7 +345,7 @@ fn from_other_tags(run: &Run, scalars: &BTreeMap<&str, Vec<(i64, f64)>>) -> Repl
             LayerSummary::Saturation.tag("<layer>")
         ));
     }
-    let loss_tag = [TOTAL_LOSS, CROSS_ENTROPY]
+    let loss_tag = [CROSS_ENTROPY, TOTAL_LOSS]
         .into_iter()
         .find(|tag| scalars.contains_key(tag))
         .or_else(|| {
@@ -467,7 +468,7 @@ mod tests {
                 "dead units: no `diagnostics/dead_units/<layer>` scalars (a unit is dead when it is \
                  not positive for any example of a batch, which neither histograms nor the fraction \
                  of zeros tell)",
-                "loss plateau: no `diagnostics/loss`, `total_loss`, `cross_entropy` or other scalar \
+                "loss plateau: no `diagnostics/loss`, `cross_entropy`, `total_loss` or other scalar \
                  named `…loss…`",
             ]
         );

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use study_report::ReportOptions;
 use study_report::diagnosis::Agreement;
-use study_spec::diagnosis::FindingKind;
+use study_spec::diagnosis::{Detector, FindingKind, StepSignals, Thresholds, findings_markdown};
 use tensorboard_logger::SummaryWriter;
 
 /// Steps of the summary points, every `EVERY` steps up to `LAST`.
@@ -21,12 +21,16 @@ fn values_of_norm(norm: f64) -> Vec<f32> {
         .collect()
 }
 
-/// The sigmoid run: gradient histograms (weights and biases) whose first layer's norm is
-/// 1/300 of the last's throughout.
+/// The sigmoid run's weight gradient norms: conv1's is 1/300 of the largest later layer's
+/// (fc2) throughout; fc1's is 1/6 of fc2's, healthy.
+const VANISHING_NORMS: [(&str, f64); 3] = [("conv1", 1e-4), ("fc1", 5e-3), ("fc2", 3e-2)];
+
+/// The sigmoid run, as another writer logs it: gradient histograms (weights and biases) of
+/// [`VANISHING_NORMS`] and a flat cross entropy.
 fn write_vanishing_run(dir: &Path) -> Result<()> {
     let writer = SummaryWriter::new(dir)?;
     for step in (0..=LAST).step_by(EVERY as usize) {
-        for (layer, norm) in [("conv1", 1e-4), ("fc1", 3e-3), ("fc2", 3e-2)] {
+        for (layer, norm) in VANISHING_NORMS {
             writer.add_histogram(
                 &format!("{layer}/weights/gradients"),
                 &values_of_norm(norm)[..],
@@ -59,38 +63,46 @@ fn write_healthy_run(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A run of this project's trainer as the diagnostics would log it: at each point the
-/// `diagnostics/gradient_norm/<layer>` of `norms`, `diagnostics/saturation/<layer>` or
-/// `diagnostics/dead_units/<layer>` of `fractions` (by `fraction_kind`, all layers but the
-/// last), a falling `diagnostics/loss`, and at the end the `diagnostics/findings` text
-/// `summary`.
+/// A run logged as `train` logs its diagnostics: at each point the
+/// `diagnostics/gradient_norm/<layer>` of `norms`, the `diagnostics/<fraction_kind>/<layer>`
+/// of `fractions` (all layers but the last) and a falling `diagnostics/loss`, fed as `f32`
+/// values (what the device gives) to the shared detector; at the end its findings as the
+/// `diagnostics/findings` text, or `summary` in their place.
 fn write_diagnostics_run(
     dir: &Path,
     norms: [f32; 4],
     fraction_kind: &str,
     fractions: [f32; 3],
-    summary: &str,
+    summary: Option<&str>,
 ) -> Result<()> {
     let writer = SummaryWriter::new(dir)?;
     let layers = ["conv1", "conv2", "fc1", "fc2"];
+    let mut detector = Detector::new(layers, Thresholds::default());
+    let mut signals = StepSignals::new(layers.len());
     for step in (0..=LAST).step_by(EVERY as usize) {
-        for (layer, norm) in layers.iter().zip(norms) {
+        for (i, (layer, norm)) in layers.iter().zip(norms).enumerate() {
             writer.add_scalar(&format!("diagnostics/gradient_norm/{layer}"), norm, step)?;
+            signals.gradient_norms[i] = Some(f64::from(norm));
         }
-        for (layer, fraction) in layers.iter().zip(fractions) {
+        for (i, (layer, fraction)) in layers.iter().zip(fractions).enumerate() {
             writer.add_scalar(
                 &format!("diagnostics/{fraction_kind}/{layer}"),
                 fraction,
                 step,
             )?;
+            let slot = match fraction_kind {
+                "saturation" => &mut signals.saturation,
+                _ => &mut signals.dead_units,
+            };
+            slot[i] = Some(f64::from(fraction));
         }
-        writer.add_scalar(
-            "diagnostics/loss",
-            2.3 * 0.95f32.powi(step as i32 / EVERY as i32),
-            step,
-        )?;
+        let loss = 2.3 * 0.95f32.powi((step / EVERY) as i32);
+        writer.add_scalar("diagnostics/loss", loss, step)?;
+        signals.loss = Some(f64::from(loss));
+        detector.observe(step, &signals);
     }
-    writer.add_text("diagnostics/findings", summary, LAST)?;
+    let logged = summary.map_or_else(|| findings_markdown(detector.findings()), str::to_owned);
+    writer.add_text("diagnostics/findings", &logged, LAST)?;
     writer.close()?;
     Ok(())
 }
@@ -101,29 +113,21 @@ const NO_FINDING: &str = "No finding: no diagnostic rule held.\n";
 #[test]
 fn the_diagnosis_replays_each_run_and_checks_it_against_the_runs_own_summary() -> Result<()> {
     let (root, logs) = common::temp_logs()?;
-    // Another writer's run: gradient histograms with conv1 at 1/300 of fc2, a flat loss.
     write_vanishing_run(&logs.join("mnist/sigmoid"))?;
-    // Runs of the trainer, with the summary it wrote.
-    let tanh_summary = "\
-- **vanishing gradients** (steps 0-600): vanishing gradients in conv1: weight gradient norm at \
-most 1/300 of fc2's (threshold 1/100) at 5 consecutive diagnostics points, steps 0-40; saturated \
-outputs now: conv1 90%, conv2 60%
-- **saturation** (steps 0-600): saturation in conv1, conv2: at least 90%, 60% of the outputs \
-saturated (threshold 50%) at 5 consecutive diagnostics points, steps 0-40
-";
+    // conv1 and conv2 at 1/300 and 1/30 of fc2, the first two layers saturated.
     write_diagnostics_run(
         &logs.join("mnist/tanh"),
         [1e-4, 1e-3, 1e-2, 3e-2],
         "saturation",
         [0.9, 0.6, 0.2],
-        tanh_summary,
+        None,
     )?;
     write_diagnostics_run(
         &logs.join("mnist/relu"),
         [0.05, 0.06, 0.07, 0.08],
         "dead_units",
         [0.0, 0.1, 0.2],
-        NO_FINDING,
+        None,
     )?;
     // A summary that says what the signals do not show.
     let elu_summary = "- **dead units** (steps 0-600): dead units in conv1\n";
@@ -132,7 +136,7 @@ saturated (threshold 50%) at 5 consecutive diagnostics points, steps 0-40
         [0.05, 0.06, 0.07, 0.08],
         "dead_units",
         [0.1, 0.1, 0.1],
-        elu_summary,
+        Some(elu_summary),
     )?;
 
     let options = ReportOptions::new(&logs, root.path().join("out"));
@@ -145,8 +149,8 @@ saturated (threshold 50%) at 5 consecutive diagnostics points, steps 0-40
             .with_context(|| format!("no diagnosis of {name}"))
     };
 
-    // 1/300 for 61 points: vanishing gradients in conv1 only (fc1 is at 1/10), from the
-    // first point; the flat loss is a plateau.
+    // 1/300 for 61 points: vanishing gradients in conv1 only, from the first point; the
+    // flat cross entropy is a plateau.
     let sigmoid = by_run("mnist/sigmoid")?;
     let kinds: Vec<FindingKind> = sigmoid.findings.iter().map(|f| f.kind).collect();
     assert_eq!(
@@ -174,7 +178,29 @@ saturated (threshold 50%) at 5 consecutive diagnostics points, steps 0-40
     // The trainer's runs: the same findings as their summaries, word for word.
     let tanh = by_run("mnist/tanh")?;
     assert_eq!(tanh.agreement, Agreement::Same, "{tanh:#?}");
-    assert_eq!(tanh.findings.len(), 2);
+    let found: Vec<(FindingKind, Vec<String>, i64, i64)> = tanh
+        .findings
+        .iter()
+        .map(|f| (f.kind, f.layers.clone(), f.first_step, f.last_step))
+        .collect();
+    let layers = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        found,
+        [
+            (
+                FindingKind::VanishingGradients,
+                layers(&["conv1", "conv2"]),
+                0,
+                LAST
+            ),
+            (
+                FindingKind::Saturation,
+                layers(&["conv1", "conv2"]),
+                0,
+                LAST
+            ),
+        ]
+    );
     let relu = by_run("mnist/relu")?;
     assert!(relu.findings.is_empty(), "{:?}", relu.findings);
     assert_eq!(relu.agreement, Agreement::Same);
@@ -195,17 +221,19 @@ saturated (threshold 50%) at 5 consecutive diagnostics points, steps 0-40
         .split_once("### Diagnosis\n")
         .context("a Diagnosis section")?
         .1;
+    let tanh_summary = findings_markdown(&tanh.findings);
     for expected in [
         "#### sigmoid\n",
         "`mnist/sigmoid`: 61 diagnostics points, steps 0–600; gradient norms from \
          sqrt(sum_squares) of the histograms `conv1/weights/gradients`, `fc1/weights/gradients`, \
          `fc2/weights/gradients`; loss from `cross_entropy`, averaged over the steps since the \
          previous point.",
-        "- **vanishing gradients** (steps 0-600): vanishing gradients in conv1: weight gradient \
-         norm at most 1/300 of fc2's (threshold 1/100) at 5 consecutive diagnostics points, \
-         steps 0-40\n",
+        "conv1 at most 1/300 of fc2's",
+        "(steps 0-40)",
         "- saturation: no `diagnostics/saturation/<layer>` or `<layer>/saturation` scalars\n",
-        tanh_summary,
+        &tanh_summary,
+        "conv1 at most 1/300 of fc2's, conv2 at most 1/30 of fc2's",
+        "saturated outputs now: conv1 90%, conv2 60%",
         "The run's own `diagnostics/findings` summary says the same, word for word.",
         "**Mismatch**: the run's own `diagnostics/findings` summary differs; it reads:\n\n\
          > - **dead units** (steps 0-600): dead units in conv1\n",
@@ -293,14 +321,15 @@ fn the_gradient_flow_figure_draws_one_line_per_layer_for_each_activation() -> Re
         "the sigmoid panel draws conv1, fc1 and fc2: {conv1_pixels}, {fc1_pixels}, {fc2_pixels} pixels"
     );
     assert_eq!(conv2_pixels, 0, "the sigmoid run logged no conv2");
-    // On a log axis the three lines are evenly spaced, conv1 lowest: 1e-4, 3e-3, 3e-2.
+    // On a log axis the lines lie as far apart as the logs of their norms, conv1 lowest.
     assert!(
         conv1_row > fc1_row && fc1_row > fc2_row,
         "rows: conv1 {conv1_row}, fc1 {fc1_row}, fc2 {fc2_row}"
     );
     let gap = |a: f64, b: f64| a - b;
     let (low, high) = (gap(conv1_row, fc1_row), gap(fc1_row, fc2_row));
-    let expected = (3e-3f64 / 1e-4).log10() / (3e-2f64 / 3e-3).log10();
+    let [(_, conv1), (_, fc1), (_, fc2)] = VANISHING_NORMS;
+    let expected = (fc1 / conv1).log10() / (fc2 / fc1).log10();
     assert!(
         (low / high - expected).abs() < 0.1,
         "log spacing: {low} over {high} pixels, expected ratio {expected}"

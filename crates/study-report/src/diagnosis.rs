@@ -136,6 +136,14 @@ pub fn diagnose(run: &Run, activation: &str) -> RunDiagnosis {
              named `…loss…`"
         ));
     }
+    let window = detector.thresholds().window;
+    if (1..window).contains(&replay.steps.len()) {
+        not_checked.push(format!(
+            "sustained conditions: {} diagnostics points, fewer than the {window} in a row that \
+             every finding but a non-finite gradient needs",
+            replay.steps.len()
+        ));
+    }
     RunDiagnosis {
         run: run.name.clone(),
         findings,
@@ -479,6 +487,24 @@ mod tests {
                 .not_checked
                 .iter()
                 .any(|m| m.starts_with("dead units"))
+        );
+    }
+
+    #[test]
+    fn a_run_shorter_than_the_window_says_so() {
+        let run = run_of(|w| {
+            for step in 0..3 {
+                w.add_scalar(LOSS, 2.0, step).unwrap();
+            }
+        });
+        let diagnosis = diagnose(&run, "sigmoid");
+        assert_eq!(diagnosis.points, 3);
+        assert_eq!(
+            diagnosis.not_checked.last().map(String::as_str),
+            Some(
+                "sustained conditions: 3 diagnostics points, fewer than the 5 in a row that every \
+                 finding but a non-finite gradient needs"
+            )
         );
     }
 

@@ -12,7 +12,7 @@ use crate::gradients::{GradientNorms, NormSource, gradient_norms, sources_looked
 use crate::group::Group;
 use crate::plot::heatmap::{self, HeatPanel};
 use crate::plot::lines::{self, Curve, Panel, YAxis};
-use crate::plot::{LegendEntry, Size, color_for, ordered_color, power_of_ten};
+use crate::plot::{LegendEntry, Size, color_for, ordered_color, two_digits};
 use crate::series::{Histogram, histogram_points, scalar_points};
 use crate::stats::{band, smooth};
 
@@ -492,32 +492,12 @@ fn flow_ratio<'a>(
     Some((first, last, step, 10f64.powf(low - high)))
 }
 
-/// A ratio of norms as `1/300` when below one, `3.2×` above.
+/// A ratio of norms: `1/300` below a tenth, else with two significant digits (`0.96`, `42`).
 fn ratio_text(ratio: f64) -> String {
-    if !ratio.is_finite() || ratio <= 0.0 {
-        format!("{ratio}")
-    } else if ratio < 1.0 {
-        let inverse = 1.0 / ratio;
-        if inverse >= 1e4 {
-            format!("1/{}", power_of_ten(inverse.log10().round()))
-        } else {
-            format!("1/{}", significant(inverse))
-        }
-    } else if ratio >= 1e4 {
-        format!("{}×", power_of_ten(ratio.log10().round()))
+    if ratio > 0.0 && ratio < 0.1 {
+        format!("1/{}", two_digits(1.0 / ratio))
     } else {
-        format!("{}×", significant(ratio))
-    }
-}
-
-/// `value` (1 to 10,000) with two significant digits.
-fn significant(value: f64) -> String {
-    let digits = value.log10().floor() as i32;
-    if digits >= 1 {
-        let unit = 10f64.powi(digits - 1);
-        format!("{}", ((value / unit).round() * unit) as i64)
-    } else {
-        format!("{value:.1}")
+        two_digits(ratio)
     }
 }
 
@@ -609,11 +589,11 @@ mod tests {
     }
 
     #[test]
-    fn ratios_read_as_fractions_or_multiples() {
-        let shown: Vec<String> = [1.0 / 300.0, 1.0 / 3.04, 1.0 / 2.5e6, 1.0, 42.0, 3e7]
+    fn ratios_read_as_fractions_below_a_tenth() {
+        let shown: Vec<String> = [1.0 / 300.0, 1.0 / 36.4, 1.0 / 2.5e6, 0.96, 42.0, 3e7]
             .into_iter()
             .map(ratio_text)
             .collect();
-        assert_eq!(shown, ["1/300", "1/3.0", "1/1e6", "1.0×", "42×", "1e7×"]);
+        assert_eq!(shown, ["1/300", "1/36", "1/2.5e6", "0.96", "42", "3.0e7"]);
     }
 }

@@ -457,14 +457,38 @@ pub fn value_formatter(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
     }
 }
 
-/// The tick label of `exponent` on a log axis: `10^exponent`, as `1e-3` at whole
-/// exponents and with two significant digits between them.
+/// The tick label of `exponent` on a log axis: `10^exponent` in [`two_digits`].
 pub fn power_of_ten(exponent: f64) -> String {
     let rounded = exponent.round();
     if (exponent - rounded).abs() < 1e-9 {
-        format!("1e{}", rounded as i64)
+        // A whole power: `0.01` to `1000` as they are, others as `1e-3`.
+        if (-2.0..=3.0).contains(&rounded) {
+            let decimals = (-rounded).max(0.0) as usize;
+            format!("{:.decimals$}", 10f64.powf(rounded))
+        } else {
+            format!("1e{}", rounded as i64)
+        }
     } else {
-        format!("{:.1e}", 10f64.powf(exponent))
+        two_digits(10f64.powf(exponent))
+    }
+}
+
+/// A positive value with two significant digits: plain from 0.01 to 10,000 (`0.032`,
+/// `3.2`, `320`), in scientific notation outside (`3.2e-3`).
+pub fn two_digits(value: f64) -> String {
+    if !(value.is_finite() && value > 0.0) {
+        return format!("{value}");
+    }
+    if !(0.01..1e4).contains(&value) {
+        return format!("{value:.1e}");
+    }
+    let digits = value.log10().floor() as i32;
+    if digits >= 1 {
+        let unit = 10f64.powi(digits - 1);
+        format!("{}", ((value / unit).round() * unit) as i64)
+    } else {
+        let decimals = (1 - digits) as usize;
+        format!("{value:.decimals$}")
     }
 }
 
@@ -474,10 +498,14 @@ mod tests {
 
     #[test]
     fn log_ticks_name_the_power_of_ten() {
-        assert_eq!(power_of_ten(-3.0), "1e-3");
-        assert_eq!(power_of_ten(0.0), "1e0");
-        assert_eq!(power_of_ten(2.0 + 1e-12), "1e2");
-        assert_eq!(power_of_ten(-2.5), "3.2e-3");
+        let shown: Vec<String> = [-3.0, -2.0, 0.0, 2.0 + 1e-12, 5.0, -2.5, -0.5, 1.3]
+            .into_iter()
+            .map(power_of_ten)
+            .collect();
+        assert_eq!(
+            shown,
+            ["1e-3", "0.01", "1", "100", "1e5", "3.2e-3", "0.32", "20"]
+        );
     }
 
     #[test]

@@ -12,10 +12,11 @@ use tensorboard_logger::reader::FileProgress;
 /// Prints the final test accuracy per data set and activation (mean ± standard deviation
 /// over seeds) as a markdown table on stdout, and writes PNG plots (test accuracy, cross
 /// entropy, total loss, the conv1 weight-gradient distribution over time, sparsity per
-/// layer) with a report.md that ties them together. Reads event files of this project's
-/// writer and of others such as torch.utils.tensorboard (scalars as simple values or
-/// tensors, histograms as legacy protos or tensors); a corrupt file is skipped with a
-/// warning on stderr.
+/// layer, gradient norm per layer) with a report.md that ties them together and diagnoses
+/// each run (vanishing or exploding gradients, saturation, dead units, a loss plateau) with
+/// the detector `train` runs. Reads event files of this project's writer and of others such
+/// as torch.utils.tensorboard (scalars as simple values or tensors, histograms as legacy
+/// protos or tensors); a corrupt file is skipped with a warning on stderr.
 #[derive(Debug, Parser)]
 #[command(
     version,

@@ -7,8 +7,9 @@
 //! `tensorboard_logger::reader` (a corrupt file is a [`Warning`], not an [`error`]);
 //! [`series`] takes their curves, histograms and hparams; [`gradients`] their per-layer
 //! gradient norms; [`group`] places them by data set, activation and seed; [`stats`] gives the numbers over seeds; [`table`] writes the post's table,
-//! [`figures`] decides what each PNG shows and [`plot`] draws it; [`page`] ties them into
-//! `report.md`; [`output`] writes each file all or nothing.
+//! [`figures`] decides what each PNG shows and [`plot`] draws it; [`diagnosis`] replays
+//! each run through the detector `train` runs; [`page`] ties them into `report.md`;
+//! [`output`] writes each file all or nothing.
 //!
 //! ```no_run
 //! use study_report::ReportOptions;

@@ -49,7 +49,16 @@ pub enum Agreement {
     NoSummary,
     /// Its last summary is the report's findings, word for word.
     Same,
-    /// Its last summary differs.
+    /// Its last summary lists the same findings over the same steps, but a number in their
+    /// wording differs: the event file keeps `f32` values, and a loss `train` averaged in
+    /// `f64` can round differently.
+    SameFindings {
+        /// The summary the run logged.
+        logged: String,
+        /// The report's findings as the same markdown list.
+        replayed: String,
+    },
+    /// Its last summary lists other findings, or the same ones over other steps.
     Differs {
         /// The summary the run logged.
         logged: String,
@@ -99,6 +108,8 @@ pub fn diagnose(run: &Run, activation: &str) -> RunDiagnosis {
             let replayed = findings_markdown(&findings);
             if logged.trim_end() == replayed.trim_end() {
                 Agreement::Same
+            } else if finding_heads(&logged) == finding_heads(&replayed) {
+                Agreement::SameFindings { logged, replayed }
             } else {
                 Agreement::Differs { logged, replayed }
             }
@@ -431,6 +442,15 @@ fn mean_since(points: &[(i64, f64)], previous: Option<i64>, step: i64) -> Option
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
+/// What each item of a findings list says before its evidence: the kind and the steps
+/// (`- **saturation** (steps 1-401)`), in order; the whole line for any other line.
+fn finding_heads(markdown: &str) -> Vec<&str> {
+    markdown
+        .lines()
+        .map(|line| line.find("): ").map_or(line, |end| &line[..=end]))
+        .collect()
+}
+
 /// The run's last `diagnostics/findings` text, if it logged one.
 fn logged_findings(run: &Run) -> Option<String> {
     let series = run
@@ -516,6 +536,28 @@ mod tests {
         assert_eq!(mean_since(&points, Some(2), 4), Some(1.0));
         assert_eq!(mean_since(&points, Some(4), 6), None);
         assert_eq!(mean_since(&points, None, 5), None);
+    }
+
+    #[test]
+    fn findings_that_differ_only_in_their_numbers_are_the_same_findings() {
+        let finding = |message: &str| Finding {
+            kind: study_spec::diagnosis::FindingKind::LossPlateau,
+            layers: Vec::new(),
+            first_step: 0,
+            last_step: 9,
+            values: Vec::new(),
+            threshold: None,
+            message: message.to_owned(),
+        };
+        let logged = findings_markdown(&[finding("from 2.3026 to 2.3001")]);
+        let replayed = findings_markdown(&[finding("from 2.3026 to 2.3000")]);
+        assert_eq!(finding_heads(&logged), ["- **loss plateau** (steps 0-9)"]);
+        assert_eq!(finding_heads(&logged), finding_heads(&replayed));
+        let later = findings_markdown(&[Finding {
+            last_step: 19,
+            ..finding("from 2.3026 to 2.3000")
+        }]);
+        assert_ne!(finding_heads(&logged), finding_heads(&later));
     }
 
     #[test]

@@ -157,6 +157,18 @@ fn write_run_diagnosis(out: &mut String, run: &RunDiagnosis) -> std::fmt::Result
             "The run's own `{}` summary says the same, word for word.\n",
             study_spec::diagnosis::FINDINGS
         )?,
+        Agreement::SameFindings { logged, .. } => {
+            writeln!(
+                out,
+                "The run's own `{}` summary lists the same findings over the same steps; a \
+                 number in their wording differs (the event file keeps 32-bit values). It reads:\n",
+                study_spec::diagnosis::FINDINGS
+            )?;
+            for line in logged.lines() {
+                writeln!(out, "> {line}")?;
+            }
+            writeln!(out)?;
+        }
         Agreement::Differs { logged, .. } => {
             writeln!(
                 out,

@@ -67,13 +67,13 @@ fn write_healthy_run(dir: &Path) -> Result<()> {
 /// `diagnostics/gradient_norm/<layer>` of `norms`, the `diagnostics/<fraction_kind>/<layer>`
 /// of `fractions` (all layers but the last) and a falling `diagnostics/loss`, fed as `f32`
 /// values (what the device gives) to the shared detector; at the end its findings as the
-/// `diagnostics/findings` text, or `summary` in their place.
+/// `diagnostics/findings` text, passed through `edit`.
 fn write_diagnostics_run(
     dir: &Path,
     norms: [f32; 4],
     fraction_kind: &str,
     fractions: [f32; 3],
-    summary: Option<&str>,
+    edit: impl FnOnce(String) -> String,
 ) -> Result<()> {
     let writer = SummaryWriter::new(dir)?;
     let layers = ["conv1", "conv2", "fc1", "fc2"];
@@ -101,7 +101,7 @@ fn write_diagnostics_run(
         signals.loss = Some(f64::from(loss));
         detector.observe(step, &signals);
     }
-    let logged = summary.map_or_else(|| findings_markdown(detector.findings()), str::to_owned);
+    let logged = edit(findings_markdown(detector.findings()));
     writer.add_text("diagnostics/findings", &logged, LAST)?;
     writer.close()?;
     Ok(())
@@ -120,14 +120,22 @@ fn the_diagnosis_replays_each_run_and_checks_it_against_the_runs_own_summary() -
         [1e-4, 1e-3, 1e-2, 3e-2],
         "saturation",
         [0.9, 0.6, 0.2],
-        None,
+        |summary| summary,
     )?;
     write_diagnostics_run(
         &logs.join("mnist/relu"),
         [0.05, 0.06, 0.07, 0.08],
         "dead_units",
         [0.0, 0.1, 0.2],
-        None,
+        |summary| summary,
+    )?;
+    // A summary whose evidence rounds differently, as an f64 loss logged as f32 can.
+    write_diagnostics_run(
+        &logs.join("mnist/leaky_relu"),
+        [1e-4, 1e-3, 1e-2, 3e-2],
+        "dead_units",
+        [0.9, 0.6, 0.2],
+        |summary| summary.replace("1/300", "1/299"),
     )?;
     // A summary that says what the signals do not show.
     let elu_summary = "- **dead units** (steps 0-600): dead units in conv1\n";
@@ -136,7 +144,7 @@ fn the_diagnosis_replays_each_run_and_checks_it_against_the_runs_own_summary() -
         [0.05, 0.06, 0.07, 0.08],
         "dead_units",
         [0.1, 0.1, 0.1],
-        Some(elu_summary),
+        |_| elu_summary.to_owned(),
     )?;
 
     let options = ReportOptions::new(&logs, root.path().join("out"));
@@ -205,6 +213,20 @@ fn the_diagnosis_replays_each_run_and_checks_it_against_the_runs_own_summary() -
     assert!(relu.findings.is_empty(), "{:?}", relu.findings);
     assert_eq!(relu.agreement, Agreement::Same);
     assert!(relu.not_checked.is_empty(), "{:?}", relu.not_checked);
+    let leaky = by_run("mnist/leaky_relu")?;
+    let kinds: Vec<FindingKind> = leaky.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [FindingKind::VanishingGradients, FindingKind::DeadUnits]
+    );
+    let replayed = findings_markdown(&leaky.findings);
+    assert_eq!(
+        leaky.agreement,
+        Agreement::SameFindings {
+            logged: replayed.replace("1/300", "1/299"),
+            replayed
+        }
+    );
     let elu = by_run("mnist/elu")?;
     assert!(elu.findings.is_empty(), "{:?}", elu.findings);
     assert_eq!(
@@ -235,6 +257,10 @@ fn the_diagnosis_replays_each_run_and_checks_it_against_the_runs_own_summary() -
         "conv1 at most 1/300 of fc2's, conv2 at most 1/30 of fc2's",
         "saturated outputs now: conv1 90%, conv2 60%",
         "The run's own `diagnostics/findings` summary says the same, word for word.",
+        "The run's own `diagnostics/findings` summary lists the same findings over the same \
+         steps; a number in their wording differs (the event file keeps 32-bit values). It \
+         reads:\n\n> - **vanishing gradients** (steps 0-600): vanishing gradients: weight \
+         gradient norm conv1 at most 1/299 of fc2's",
         "**Mismatch**: the run's own `diagnostics/findings` summary differs; it reads:\n\n\
          > - **dead units** (steps 0-600): dead units in conv1\n",
     ] {

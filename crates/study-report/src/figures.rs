@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use study_spec::diagnosis::LayerDiagnostic;
+use study_spec::diagnosis::{LayerDiagnostic, StepSignals};
 use study_spec::tags::{CROSS_ENTROPY, LayerSummary, TOTAL_LOSS};
 use tensorboard_logger::reader::value::SCALARS_PLUGIN;
 
@@ -14,7 +14,7 @@ use crate::plot::heatmap::{self, HeatPanel};
 use crate::plot::lines::{self, Curve, Panel, YAxis};
 use crate::plot::{LegendEntry, Size, color_for, ordered_color, two_digits};
 use crate::series::{Histogram, histogram_points, scalar_points};
-use crate::stats::{band, smooth};
+use crate::stats::{BandPoint, band, smooth};
 
 /// What a data set's figures are drawn from.
 #[derive(Debug, Clone)]
@@ -381,31 +381,31 @@ fn gradient_flow_figure(
         .collect();
     let mut panels = Vec::new();
     for (group, norms) in &found {
-        let curves: Vec<(&str, Vec<crate::stats::BandPoint>)> = layers
-            .iter()
-            .filter_map(|layer| {
-                let runs: Vec<Vec<(i64, f64)>> = norms
-                    .iter()
-                    .flat_map(|n| &n.layers)
-                    .filter(|l| l.layer == *layer)
-                    .map(|l| {
-                        let logs: Vec<(i64, f64)> =
-                            l.points.iter().map(|&(s, v)| (s, v.log10())).collect();
-                        smooth(&logs, settings.smoothing)
-                    })
-                    .collect();
-                let points = band(&runs);
-                (!points.is_empty()).then_some((*layer, points))
-            })
-            .collect();
-        let label = legend_entry(group, 0).label;
-        let caption = match flow_ratio(&curves) {
-            Some((first, last, step, ratio)) => {
-                format!(
-                    "{label}: {first} / {last} = {} at step {step}",
-                    ratio_text(ratio)
-                )
+        // Per layer: the runs' log norms, raw (for the caption's ratio) and smoothed.
+        let mut raw: Vec<(&str, Vec<BandPoint>)> = Vec::new();
+        let mut curves: Vec<(&str, Vec<BandPoint>)> = Vec::new();
+        for layer in &layers {
+            let logs: Vec<Vec<(i64, f64)>> = norms
+                .iter()
+                .flat_map(|n| &n.layers)
+                .filter(|l| l.layer == *layer)
+                .map(|l| l.points.iter().map(|&(s, v)| (s, v.log10())).collect())
+                .collect();
+            let points = band(&logs);
+            if points.is_empty() {
+                continue;
             }
+            raw.push((layer, points));
+            let smoothed: Vec<Vec<(i64, f64)>> =
+                logs.iter().map(|l| smooth(l, settings.smoothing)).collect();
+            curves.push((layer, band(&smoothed)));
+        }
+        let label = legend_entry(group, 0).label;
+        let caption = match first_layer_ratio(&raw) {
+            Some((first, later, step, ratio)) => format!(
+                "{label}: {first} at {} of {later}'s norm, step {step}",
+                ratio_text(ratio)
+            ),
             None => label,
         };
         panels.push(Panel {
@@ -442,7 +442,8 @@ fn gradient_flow_figure(
         "The L2 norm of each layer's weight gradient against step on a log axis, one panel per \
          activation, one line per layer from the first (dark) to the last (light): lines that \
          fan out downwards are gradients vanishing on their way back to the first layers. Each \
-         panel's title gives the first layer's norm over the last layer's at its last step. \
+         panel's title gives the first layer's norm over the largest norm of the layers after \
+         it at its last step, the ratio the Diagnosis holds against its threshold. \
          Where an activation has several runs, the line is the geometric mean and the band \
          ±1 standard deviation of the log norms.{smoothing_note} Norms from {}.",
         sources(&found)
@@ -476,20 +477,24 @@ fn merged_order<'a>(runs: impl Iterator<Item = Vec<&'a str>>) -> Vec<&'a str> {
     merged
 }
 
-/// The first and the last layer of `curves`, the last step both have, and the first
-/// layer's norm over the last's there (the curves hold `log10` norms).
-fn flow_ratio<'a>(
-    curves: &[(&'a str, Vec<crate::stats::BandPoint>)],
+/// The first layer's norm over the largest norm of the layers after it, as the detector
+/// measures vanishing gradients ([`StepSignals::vanishing_ratio`]), at the first layer's
+/// last step (the curves hold `log10` norms, means over runs): the first layer, that
+/// later layer, the step and the ratio.
+fn first_layer_ratio<'a>(
+    curves: &[(&'a str, Vec<BandPoint>)],
 ) -> Option<(&'a str, &'a str, i64, f64)> {
-    let ((first, first_points), (last, last_points)) = (curves.first()?, curves.last()?);
-    if first == last {
-        return None;
+    let (first, first_points) = curves.first()?;
+    let step = first_points.last()?.step;
+    let mut signals = StepSignals::new(curves.len());
+    for (slot, (_, points)) in signals.gradient_norms.iter_mut().zip(curves) {
+        *slot = points
+            .binary_search_by_key(&step, |p| p.step)
+            .ok()
+            .map(|i| 10f64.powf(points[i].summary.mean));
     }
-    let (step, low, high) = first_points.iter().rev().find_map(|p| {
-        let q = last_points.binary_search_by_key(&p.step, |q| q.step).ok()?;
-        Some((p.step, p.summary.mean, last_points[q].summary.mean))
-    })?;
-    Some((first, last, step, 10f64.powf(low - high)))
+    let (ratio, later) = signals.vanishing_ratio(0)?;
+    Some((first, curves[later].0, step, ratio))
 }
 
 /// A ratio of norms: `1/300` below a tenth, else with two significant digits (`0.96`, `42`).
@@ -550,7 +555,7 @@ fn sources(found: &[(&Group<'_>, Vec<GradientNorms>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{BandPoint, summarize};
+    use crate::stats::summarize;
 
     fn log_curve(norms: &[(i64, f64)]) -> Vec<BandPoint> {
         norms
@@ -563,16 +568,16 @@ mod tests {
     }
 
     #[test]
-    fn the_flow_ratio_is_taken_at_the_last_step_both_layers_have() {
+    fn the_first_layer_is_held_against_the_largest_later_layer_at_its_last_step() {
         let curves = [
-            ("conv1", log_curve(&[(0, 1e-3), (10, 1e-4), (20, 1e-5)])),
-            ("fc1", log_curve(&[(0, 1.0)])),
-            ("fc2", log_curve(&[(0, 0.1), (10, 0.03)])),
+            ("conv1", log_curve(&[(0, 1e-3), (10, 1e-4)])),
+            ("fc1", log_curve(&[(0, 1.0), (10, 0.03)])),
+            ("fc2", log_curve(&[(0, 0.1), (10, 0.01), (20, 0.5)])),
         ];
-        let (first, last, step, ratio) = flow_ratio(&curves).unwrap();
-        assert_eq!((first, last, step), ("conv1", "fc2", 10));
+        let (first, later, step, ratio) = first_layer_ratio(&curves).unwrap();
+        assert_eq!((first, later, step), ("conv1", "fc1", 10));
         assert!((ratio - 1.0 / 300.0).abs() < 1e-12, "{ratio}");
-        assert_eq!(flow_ratio(&curves[..1]), None);
+        assert_eq!(first_layer_ratio(&curves[..1]), None);
     }
 
     #[test]

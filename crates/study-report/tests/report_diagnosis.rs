@@ -237,6 +237,19 @@ fn the_diagnosis_replays_each_run_and_checks_it_against_the_runs_own_summary() -
         }
     );
 
+    // The binary sums them up on stderr.
+    let binary = std::process::Command::new(env!("CARGO_BIN_EXE_report"))
+        .arg(&logs)
+        .arg("--out")
+        .arg(root.path().join("binary-out"))
+        .output()?;
+    let stderr = String::from_utf8(binary.stderr)?;
+    assert!(binary.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("diagnosis: 6 findings in 3 of 5 runs (report.md lists them)\n"),
+        "{stderr}"
+    );
+
     // The page shows each finding with its evidence, the agreement and what was missing.
     let page = std::fs::read_to_string(&report.page)?;
     let section = page

@@ -54,6 +54,16 @@ fn main() -> ExitCode {
                 report.pngs.len(),
                 report.page.display()
             );
+            let diagnosed = report
+                .diagnoses
+                .iter()
+                .filter(|d| !d.findings.is_empty())
+                .count();
+            let findings: usize = report.diagnoses.iter().map(|d| d.findings.len()).sum();
+            eprintln!(
+                "diagnosis: {findings} findings in {diagnosed} of {} runs (report.md lists them)",
+                report.diagnoses.len()
+            );
             ExitCode::SUCCESS
         }
         Err(error) => {

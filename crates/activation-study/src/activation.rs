@@ -141,6 +141,41 @@ impl Activation {
         let saturated = outputs.f_le(lo)?.f_logical_or(&outputs.f_ge(hi)?)?;
         Ok(Some(saturated.f_mean(tch::Kind::Float)?))
     }
+
+    /// Whether a unit of this function can die: output nothing positive whatever the input
+    /// of the batch (ReLU, leaky ReLU and ELU, whose negative side is flat or nearly so).
+    pub fn can_die(&self) -> bool {
+        self.unsaturated_range().is_none()
+    }
+
+    /// Fraction of dead units in `outputs` (outputs of this activation, the units along
+    /// dimension 1: a convolution's channels, a dense layer's neurons) as a 0-d tensor on their
+    /// device: units not positive for any example of the batch, at any position. `None` for
+    /// functions whose units cannot die.
+    ///
+    /// ```
+    /// use activation_study::activation::Activation;
+    /// use tch::Tensor;
+    ///
+    /// // Two examples, three neurons: the second is never positive.
+    /// let out = Tensor::from_slice(&[0.0f32, 0.0, 1.0, 2.0, 0.0, 0.0]).view([2, 3]);
+    /// let dead = Activation::Relu.dead_units(&out)?.expect("ReLU units can die");
+    /// assert_eq!(f64::try_from(dead)?, 1.0 / 3.0);
+    /// assert!(Activation::Sigmoid.dead_units(&out)?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dead_units(&self, outputs: &Tensor) -> Result<Option<Tensor>, TchError> {
+        if !self.can_die() {
+            return Ok(None);
+        }
+        let dims: Vec<i64> = (0..outputs.dim() as i64).filter(|&d| d != 1).collect();
+        let best = if dims.is_empty() {
+            outputs.shallow_clone()
+        } else {
+            outputs.f_amax(dims.as_slice(), false)?
+        };
+        Ok(Some(best.f_le(0.0)?.f_mean(tch::Kind::Float)?))
+    }
 }
 
 /// Fraction of exact zeros in `xs` as a 0-d tensor on its device (TensorFlow's `zero_fraction`,
@@ -284,6 +319,35 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_unit_is_dead_when_no_example_and_no_position_makes_it_positive() {
+        // [batch 2, channels 3, 2x2]: channel 0 positive once, channel 1 only zeros and
+        // negatives (leaky ReLU / ELU outputs), channel 2 positive everywhere.
+        let mut values = vec![0.0f32; 2 * 3 * 4];
+        values[3] = 0.5;
+        for (i, v) in values.iter_mut().enumerate() {
+            match (i / 4) % 3 {
+                1 => *v = -0.1 * (i % 4) as f32,
+                2 => *v = 1.0,
+                _ => {}
+            }
+        }
+        let out = Tensor::from_slice(&values).view([2, 3, 2, 2]);
+        for activation in [
+            Activation::Relu,
+            Activation::LeakyRelu { slope: 0.2 },
+            Activation::Elu { alpha: 1.0 },
+        ] {
+            let dead = activation.dead_units(&out).unwrap().unwrap();
+            assert!((f64::try_from(dead).unwrap() - 1.0 / 3.0).abs() < 1e-7);
+        }
+        let all_dead = Tensor::from_slice(&[-1.0f32, 0.0]).view([2, 1]);
+        let dead = Activation::Relu.dead_units(&all_dead).unwrap().unwrap();
+        assert_eq!(f64::try_from(dead).unwrap(), 1.0);
+        assert!(Activation::Tanh.dead_units(&out).unwrap().is_none());
+        assert!(!Activation::Sigmoid.can_die() && Activation::Elu { alpha: 2.0 }.can_die());
     }
 
     #[test]

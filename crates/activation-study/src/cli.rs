@@ -128,6 +128,11 @@ pub struct Args {
     #[arg(long, default_value_t = DEFAULT_ELU_ALPHA)]
     pub elu_alpha: f64,
 
+    /// Turn off the diagnosis: no gradient-flow, saturation, dead-unit and loss-plateau
+    /// signals under diagnostics/, no findings (see the README's "Diagnostics").
+    #[arg(long)]
+    pub no_diagnostics: bool,
+
     /// libtorch CPU threads [default: libtorch's choice, usually one per core].
     #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
     pub threads: Option<i32>,
@@ -377,7 +382,7 @@ fn run_one(
         Ok(run_dir) => {
             let config = run_config(args, activation, seed, plan, run_dir);
             let progress = RunProgress::new(&config);
-            let results = train::train(&config, plan.data, progress.bar(), stop);
+            let results = train::train(&config, plan.data, &progress, stop);
             match (&results.status.end, &results.metrics) {
                 (RunEnd::Finished, Some(m)) => {
                     progress.finish(format!("test accuracy {:.4}", m.test_accuracy))
@@ -395,6 +400,7 @@ fn run_one(
                 status: RunStatus::new(end, 0, kind.name(), config.lr),
                 config,
                 metrics: None,
+                findings: Vec::new(),
             }
         }
     };
@@ -434,6 +440,7 @@ fn run_config(
         eval_every: args.eval_every.unwrap_or(defaults.eval_every),
         hist_every: args.hist_every,
         log_every: args.log_every,
+        diagnostics: !args.no_diagnostics,
         ema_decay: defaults.ema_decay,
         data: plan.data.source.clone(),
         train_examples: plan.data.train.len(),

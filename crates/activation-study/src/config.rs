@@ -42,6 +42,11 @@ pub struct RunConfig {
     pub hist_every: i64,
     /// Steps between scalar summaries and progress updates.
     pub log_every: i64,
+    /// Whether the run diagnoses itself (gradient flow, saturation, dead units, loss
+    /// plateau; `--no-diagnostics` turns it off). Absent in the files of older runs, which had
+    /// none.
+    #[serde(default)]
+    pub diagnostics: bool,
     /// Decay of the weight average used for evaluation, if any.
     pub ema_decay: Option<f64>,
     /// Where the data came from.

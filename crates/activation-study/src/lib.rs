@@ -6,7 +6,7 @@
 //! blocks of the [`models`]; [`data`] loads, batches and preprocesses the data sets on the
 //! training device; [`config`] is what defines a run; [`train`] runs one, logging through
 //! [`summaries`] (with a [`WeightAverage`](ema::WeightAverage) where the tutorial evaluates
-//! one) into a directory from [`rundir`] on a device chosen by [`device`], while [`health`]
+//! one, and the [`diagnostics`] that turn its signals into findings) into a directory from [`rundir`] on a device chosen by [`device`], while [`health`]
 //! watches for divergence; how it ended ([`run_end`]) goes into [`results`]; [`cli`] is the
 //! `train` command that checks every setting against [`limits`], plans the runs, stops on
 //! the signals [`interrupt`] catches and prints the table, after [`heap`] tunes the allocator
@@ -22,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod diagnostics;
 pub mod ema;
 pub mod error;
 pub mod health;

@@ -20,10 +20,18 @@ pub struct RunProgress {
     plain: Option<PlainLines>,
 }
 
-/// The thread printing plain lines, and the channel that gives it the run's outcome.
+/// The thread printing plain lines, and the channel that gives it notes and the run's outcome.
 struct PlainLines {
-    outcome: mpsc::Sender<String>,
+    messages: mpsc::Sender<Message>,
     thread: JoinHandle<()>,
+}
+
+/// What the plain-lines thread is told.
+enum Message {
+    /// A line to print as it is, now.
+    Note(String),
+    /// The run's outcome: print the last line with it and end.
+    Outcome(String),
 }
 
 impl RunProgress {
@@ -71,15 +79,18 @@ impl RunProgress {
     ) -> Self {
         let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::hidden());
         bar.set_prefix(name);
-        let (outcome, outcomes) = mpsc::channel::<String>();
+        let (messages, received) = mpsc::channel::<Message>();
         let watched = bar.clone();
         let thread = std::thread::spawn(move || {
             loop {
-                match outcomes.recv_timeout(every) {
+                match received.recv_timeout(every) {
                     Err(RecvTimeoutError::Timeout) => {
                         let _ = writeln!(out, "{}", line(&watched));
                     }
-                    Ok(outcome) => {
+                    Ok(Message::Note(note)) => {
+                        let _ = writeln!(out, "{note}");
+                    }
+                    Ok(Message::Outcome(outcome)) => {
                         let _ = writeln!(out, "{}; {outcome}", line(&watched));
                         break;
                     }
@@ -90,13 +101,34 @@ impl RunProgress {
         });
         Self {
             bar,
-            plain: Some(PlainLines { outcome, thread }),
+            plain: Some(PlainLines { messages, thread }),
         }
     }
 
     /// The bar that training advances.
     pub fn bar(&self) -> &ProgressBar {
         &self.bar
+    }
+
+    /// Prints `note` about the run on a line of its own, `<run>: <note>`: above the bar on a
+    /// terminal, which stays whole, or between the plain lines.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use activation_study::progress::RunProgress;
+    ///
+    /// let progress = RunProgress::plain("mnist/relu".into(), 60, Duration::from_secs(30), Vec::new());
+    /// progress.note("dead units in fc1 from step 400");
+    /// progress.finish("test accuracy 0.8123".into());
+    /// ```
+    pub fn note(&self, note: &str) {
+        let line = format!("{}: {note}", self.bar.prefix());
+        match &self.plain {
+            Some(plain) => {
+                let _ = plain.messages.send(Message::Note(line));
+            }
+            None => self.bar.println(line),
+        }
     }
 
     /// Ends the display with the run's `outcome` (e.g. its test accuracy).
@@ -119,7 +151,7 @@ impl RunProgress {
 impl PlainLines {
     /// Has the thread print the last line, and waits until it did.
     fn end(self, outcome: String) {
-        if self.outcome.send(outcome).is_ok() {
+        if self.messages.send(Message::Outcome(outcome)).is_ok() {
             let _ = self.thread.join();
         }
     }
@@ -226,6 +258,21 @@ mod tests {
             lines.last().unwrap(),
             "mnist/relu-seed0: step 60/60, cross entropy 1.2000, 500 img/s, elapsed _; test accuracy 0.8123",
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_note_is_a_line_of_its_own_between_the_progress_lines() {
+        let out = Shared::default();
+        let progress = RunProgress::plain("cifar10/sigmoid".into(), 5, PLAIN_EVERY, out.clone());
+        progress.bar().set_position(3);
+        progress.note("saturation in conv1");
+        progress.bar().set_position(5);
+        progress.finish("at chance".into());
+        assert_eq!(
+            out.text(),
+            "cifar10/sigmoid: saturation in conv1\n\
+             cifar10/sigmoid: step 5/5, elapsed 0s; at chance\n"
         );
     }
 

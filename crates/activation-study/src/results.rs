@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::RunConfig;
 use crate::error::StudyError;
 use crate::run_end::RunStatus;
+use study_spec::diagnosis::Finding;
 
 /// Name of the results file in each run directory.
 pub const RESULTS_FILE: &str = "results.json";
@@ -40,6 +41,10 @@ pub struct RunResults {
     pub status: RunStatus,
     /// The final metrics; only for a run that ran all its steps.
     pub metrics: Option<RunMetrics>,
+    /// What the diagnosis found, in the order it was found (empty when it was off; absent in
+    /// the files of older runs).
+    #[serde(default)]
+    pub findings: Vec<Finding>,
 }
 
 /// Writes `results` as pretty JSON to `out`.

@@ -1,9 +1,10 @@
 //! What a run logs to TensorBoard. Tags are built once when the run starts; histograms,
-//! sparsity and saturation are computed on the training device and only their results
-//! come back to the host.
+//! sparsity, saturation, dead units and gradient norms are computed on the training device
+//! and only their results come back to the host, where the diagnostics take theirs.
 
 use std::path::{Path, PathBuf};
 
+use study_spec::diagnosis::Finding;
 use study_spec::hparams;
 use study_spec::tags::{LayerSummary, ParamSummary};
 use tch::{Device, Kind, Tensor, nn};
@@ -11,6 +12,7 @@ use tensorboard_logger::{HParamValue, Image, SummaryWriter};
 
 use crate::activation::Activation;
 use crate::config::RunConfig;
+use crate::diagnostics::Diagnostics;
 use crate::error::StudyError;
 use crate::models::StudyNet;
 use crate::run_end::RunEnd;
@@ -70,6 +72,9 @@ pub struct RunLog {
     /// Reused buffers for the scalars of a step and their host copy.
     parts: Vec<Tensor>,
     scalars: Vec<f32>,
+    /// The diagnosis, when it is on, and the index in `params` of each of its weight
+    /// layers' weights.
+    diagnostics: Option<(Diagnostics, Vec<Option<usize>>)>,
 }
 
 /// Scales each image of an NCHW float batch to `[0, 1]` by its own minimum and maximum.
@@ -126,7 +131,49 @@ impl RunLog {
             params,
             parts: Vec::with_capacity(8),
             scalars: Vec::with_capacity(8),
+            diagnostics: None,
         })
+    }
+
+    /// Turns on the diagnosis of `net` (the net [`RunLog::open`] was given): from now on the
+    /// summaries also measure what it needs, [`RunLog::diagnose`] logs and judges it, and
+    /// closing writes the findings. Writes the Custom Scalars layout of the diagnostics.
+    pub fn enable_diagnostics(&mut self, net: &dyn StudyNet) -> Result<(), StudyError> {
+        let layers = net.weight_layers();
+        let weights: Vec<Option<usize>> = layers
+            .iter()
+            .map(|layer| {
+                let tag = ParamSummary::Values.tag(&format!("{layer}.weights"));
+                self.params.iter().position(|p| p.values == tag)
+            })
+            .collect();
+        self.writer
+            .add_custom_scalars(&Diagnostics::layout(layers, self.activation))
+            .map_err(self.log_err())?;
+        self.diagnostics = Some((Diagnostics::new(layers), weights));
+        Ok(())
+    }
+
+    /// The findings of the diagnosis so far; none when it is off.
+    pub fn findings(&self) -> &[Finding] {
+        self.diagnostics
+            .as_ref()
+            .map_or(&[], |(diagnostics, _)| diagnostics.findings())
+    }
+
+    /// Logs the diagnostics measured by this step's [`RunLog::layers`] and
+    /// [`RunLog::parameters`] and returns the findings they established; none when the
+    /// diagnosis is off.
+    pub fn diagnose(&mut self, step: i64) -> Result<&[Finding], StudyError> {
+        let Some((diagnostics, _)) = &mut self.diagnostics else {
+            return Ok(&[]);
+        };
+        diagnostics
+            .observe(&self.writer, step)
+            .map_err(|source| StudyError::Log {
+                run_dir: self.run_dir.clone(),
+                source,
+            })
     }
 
     fn log_err<E: Into<tensorboard_logger::Error>>(&self) -> impl Fn(E) -> StudyError + '_ {
@@ -209,6 +256,9 @@ impl RunLog {
         for (tag, value) in self.weight_losses.iter().zip(&s[4..]) {
             w.add_scalar(tag, *value, step).map_err(err)?;
         }
+        if let Some((diagnostics, _)) = &mut self.diagnostics {
+            diagnostics.add_loss(s[0]);
+        }
         Ok((s[0], s[2], s[3]))
     }
 
@@ -220,10 +270,13 @@ impl RunLog {
     }
 
     /// Logs each layer's activation histogram, sparsity and (for sigmoid and tanh) saturation;
-    /// `captured` holds the layers' outputs from this step's forward pass.
-    pub fn layers(&self, step: i64, captured: &[Tensor]) -> Result<(), StudyError> {
-        tch::no_grad(|| {
-            let mut fractions = Vec::with_capacity(2 * captured.len());
+    /// `captured` holds the layers' outputs from this step's forward pass. With the diagnosis
+    /// on, it takes the saturation and (ReLU family) the dead units, measured alongside.
+    pub fn layers(&mut self, step: i64, captured: &[Tensor]) -> Result<(), StudyError> {
+        let saturates = self.activation.unsaturated_range().is_some();
+        let dead = self.diagnostics.is_some() && self.activation.can_die();
+        let host = tch::no_grad(|| -> Result<Vec<f32>, StudyError> {
+            let mut fractions = Vec::with_capacity(3 * captured.len());
             for (tags, out) in self.layers.iter().zip(captured) {
                 self.writer
                     .add_histogram(&tags.activations, out, step)
@@ -232,34 +285,44 @@ impl RunLog {
                 if let Some(saturation) = self.activation.saturation(out)? {
                     fractions.push(saturation);
                 }
-            }
-            let host =
-                Vec::<f32>::try_from(Tensor::f_stack(&fractions, 0)?.f_to_device(Device::Cpu)?)?;
-            let per_layer = if self.activation.unsaturated_range().is_some() {
-                2
-            } else {
-                1
-            };
-            for (tags, values) in self.layers.iter().zip(host.chunks(per_layer)) {
-                self.writer
-                    .add_scalar(&tags.sparsity, values[0], step)
-                    .map_err(self.log_err())?;
-                if let Some(saturation) = values.get(1) {
-                    self.writer
-                        .add_scalar(&tags.saturation, *saturation, step)
-                        .map_err(self.log_err())?;
+                if dead && let Some(units) = self.activation.dead_units(out)? {
+                    fractions.push(units);
                 }
             }
-            Ok(())
-        })
+            Ok(Vec::<f32>::try_from(
+                Tensor::f_stack(&fractions, 0)?.f_to_device(Device::Cpu)?,
+            )?)
+        })?;
+        let per_layer = 1 + usize::from(saturates) + usize::from(dead);
+        for (layer, (tags, values)) in self.layers.iter().zip(host.chunks(per_layer)).enumerate() {
+            self.writer
+                .add_scalar(&tags.sparsity, values[0], step)
+                .map_err(self.log_err())?;
+            if saturates {
+                self.writer
+                    .add_scalar(&tags.saturation, values[1], step)
+                    .map_err(self.log_err())?;
+            }
+            if let Some((diagnostics, _)) = &mut self.diagnostics {
+                let signals = diagnostics.signals_mut();
+                if saturates {
+                    signals.saturation[layer] = Some(f64::from(values[1]));
+                }
+                if dead {
+                    signals.dead_units[layer] = Some(f64::from(values[per_layer - 1]));
+                }
+            }
+        }
+        Ok(())
     }
 
-    /// Logs histograms of every variable and of its gradient, and the gradients' L2 norms.
-    pub fn parameters(&self, step: i64) -> Result<(), StudyError> {
-        tch::no_grad(|| {
+    /// Logs histograms of every variable and of its gradient, and the gradients' L2 norms;
+    /// with the diagnosis on, it takes the norms of the weight layers.
+    pub fn parameters(&mut self, step: i64) -> Result<(), StudyError> {
+        let (with_grad, host) = tch::no_grad(|| -> Result<_, StudyError> {
             let mut norms = Vec::with_capacity(self.params.len());
-            let mut norm_tags = Vec::with_capacity(self.params.len());
-            for p in &self.params {
+            let mut with_grad = Vec::with_capacity(self.params.len());
+            for (index, p) in self.params.iter().enumerate() {
                 self.writer
                     .add_histogram(&p.values, &p.var, step)
                     .map_err(self.log_err())?;
@@ -269,20 +332,29 @@ impl RunLog {
                         .add_histogram(&p.gradients, &grad, step)
                         .map_err(self.log_err())?;
                     norms.push(grad.f_norm()?);
-                    norm_tags.push(p.gradient_norm.as_str());
+                    with_grad.push(index);
                 }
             }
             if norms.is_empty() {
-                return Ok(());
+                return Ok((with_grad, Vec::new()));
             }
             let host = Vec::<f32>::try_from(Tensor::f_stack(&norms, 0)?.f_to_device(Device::Cpu)?)?;
-            for (tag, norm) in norm_tags.into_iter().zip(host) {
-                self.writer
-                    .add_scalar(tag, norm, step)
-                    .map_err(self.log_err())?;
+            Ok((with_grad, host))
+        })?;
+        for (&index, norm) in with_grad.iter().zip(&host) {
+            self.writer
+                .add_scalar(&self.params[index].gradient_norm, *norm, step)
+                .map_err(self.log_err())?;
+        }
+        if let Some((diagnostics, weights)) = &mut self.diagnostics {
+            let signals = diagnostics.signals_mut();
+            for (layer, weight) in weights.iter().enumerate() {
+                signals.gradient_norms[layer] = weight
+                    .and_then(|w| with_grad.iter().position(|&i| i == w))
+                    .map(|k| f64::from(host[k]));
             }
-            Ok(())
-        })
+        }
+        Ok(())
     }
 
     /// Logs a grid of the step's (preprocessed) input images and one of the first
@@ -313,12 +385,17 @@ impl RunLog {
         })
     }
 
-    /// Flushes and closes the event file after a run that ended as `end`, recording the end
-    /// as the HParams session status; reports any error of the writer thread.
+    /// Writes the findings (with the diagnosis on), then flushes and closes the event file
+    /// after a run that ended as `end`, recording the end as the HParams session status;
+    /// reports any error of the writer thread.
     pub fn close(self, end: &RunEnd) -> Result<(), StudyError> {
+        let findings = match &self.diagnostics {
+            Some((diagnostics, _)) => diagnostics.write_findings(&self.writer),
+            None => Ok(()),
+        };
         let run_dir = self.run_dir;
-        self.writer
-            .close_with_status(end.session_status())
+        findings
+            .and(self.writer.close_with_status(end.session_status()))
             .map_err(|source| StudyError::Log { run_dir, source })
     }
 }

@@ -3,7 +3,6 @@
 
 use std::time::Instant;
 
-use indicatif::ProgressBar;
 use tch::{Kind, TchError, Tensor, nn, nn::OptimizerConfig};
 
 use crate::config::{OptimizerKind, RunConfig};
@@ -14,6 +13,7 @@ use crate::error::{self, StudyError};
 use crate::health::{ChanceLevel, Divergence, DivergenceWatch};
 use crate::interrupt::StopRequest;
 use crate::models::{CifarNet, MnistNet, StudyNet};
+use crate::progress::RunProgress;
 use crate::results::{RunMetrics, RunResults, write_results};
 use crate::run_end::{RunEnd, RunStatus};
 use crate::summaries::{RunLog, StepLosses};
@@ -87,10 +87,12 @@ pub fn evaluate(
 /// returns an error: it is in the returned status.
 ///
 /// Seeds libtorch's generator with `config.seed`, so weights, dropout and distortions repeat.
+/// With `config.diagnostics`, each finding is printed through `progress` once, when it is
+/// established, and all of them go into `results.json` and the event file.
 pub fn train(
     config: &RunConfig,
     data: &LoadedData,
-    progress: &ProgressBar,
+    progress: &RunProgress,
     stop: &StopRequest,
 ) -> RunResults {
     let mut last_step = 0;
@@ -102,6 +104,9 @@ pub fn train(
         config: config.clone(),
         status: status(end),
         metrics,
+        findings: log
+            .as_ref()
+            .map_or_else(Vec::new, |log| log.findings().to_vec()),
     };
     let written = write_results(&results);
     if let Err(e) = &written {
@@ -133,7 +138,7 @@ type Ended = Result<(RunEnd, Option<RunMetrics>), StudyError>;
 struct Run<'a> {
     config: &'a RunConfig,
     data: &'a LoadedData,
-    progress: &'a ProgressBar,
+    progress: &'a RunProgress,
     stop: &'a StopRequest,
     started: Instant,
 }
@@ -143,7 +148,7 @@ struct Run<'a> {
 fn run(
     config: &RunConfig,
     data: &LoadedData,
-    progress: &ProgressBar,
+    progress: &RunProgress,
     stop: &StopRequest,
     last_step: &mut i64,
 ) -> (Ended, Option<RunLog>) {
@@ -164,9 +169,12 @@ fn run(
         Ok(log) => log,
         Err(e) => return (Err(e), None),
     };
-    let ended = log
-        .config(config)
-        .and_then(|()| run.steps(&vs, &*net, &mut log, last_step));
+    let ended = log.config(config).and_then(|()| {
+        if config.diagnostics {
+            log.enable_diagnostics(&*net)?;
+        }
+        run.steps(&vs, &*net, &mut log, last_step)
+    });
     (ended, Some(log))
 }
 
@@ -269,11 +277,16 @@ impl Run<'_> {
                 last = log.step_scalars(step, config.lr, &losses)?;
                 let rate =
                     (step as f64) * (config.batch_size as f64) / started.elapsed().as_secs_f64();
-                progress.set_message(format!("cross entropy {:.4}, {rate:.0} img/s", last.0));
+                progress
+                    .bar()
+                    .set_message(format!("cross entropy {:.4}, {rate:.0} img/s", last.0));
             }
             if summarise {
                 log.layers(step, &captured)?;
                 log.parameters(step)?;
+                for finding in log.diagnose(step)? {
+                    progress.note(&format!("step {step}: {}", finding.message));
+                }
                 log.images(step, &xs, net.first_conv_weights())?;
             }
             if evaluate_now {
@@ -284,7 +297,7 @@ impl Run<'_> {
                 test_accuracy = evaluate(eval_net, &data.test, test_pre)?;
                 log.test_accuracy(step, test_accuracy)?;
             }
-            progress.inc(1);
+            progress.bar().inc(1);
         }
 
         let chance = ChanceLevel::of_labels(&data.test.labels)?;

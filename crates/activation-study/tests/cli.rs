@@ -31,6 +31,8 @@ fn no_arguments_means_mnist_with_all_five_activations_and_the_tutorial_settings(
     assert_eq!(args.logdir, std::path::PathBuf::from("logs"));
     assert_eq!((args.leaky_slope, args.elu_alpha), (0.2, 1.0));
     assert_eq!(args.device, DeviceChoice::Auto);
+    assert!(!args.no_diagnostics, "the diagnosis is on by default");
+    assert!(common::args(&["--no-diagnostics"]).no_diagnostics);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use activation_study::cli;
 use activation_study::results::{RESULTS_FILE, RunResults};
 use activation_study::run_end::RunEnd;
+use study_spec::diagnosis::LayerDiagnostic;
 
 /// Loads a run directory with TensorBoard's own reader and prints, as JSON, its tags by
 /// kind, the hparams of its session start, its config text and its last test accuracy.
@@ -125,6 +126,22 @@ fn a_200_step_mnist_run_reaches_90_percent_and_tensorboard_reads_every_tag() {
                 scalars.insert(format!("{layer}/saturation"));
             }
             histograms.insert(format!("{layer}/activations"));
+        }
+        // The diagnosis (on by default): per weight layer its gradient norm and flow, per
+        // activated layer its saturation (sigmoid) or dead units (ReLU), and the mean loss.
+        scalars.insert(study_spec::diagnosis::LOSS.to_string());
+        for layer in ["conv1", "conv2", "fc1", "fc2"] {
+            for diagnostic in [LayerDiagnostic::GradientNorm, LayerDiagnostic::GradientFlow] {
+                scalars.insert(diagnostic.tag(layer));
+            }
+        }
+        for layer in ["conv1", "conv2", "fc1"] {
+            let per_layer = if kind == "sigmoid" {
+                LayerDiagnostic::Saturation
+            } else {
+                LayerDiagnostic::DeadUnits
+            };
+            scalars.insert(per_layer.tag(layer));
         }
         for layer in ["conv1", "conv2", "fc1", "fc2"] {
             for var in ["weights", "biases"] {

@@ -44,6 +44,7 @@ fn mnist_net_has_the_deep_mnist_shapes_and_parameter_count() {
         .unwrap();
     assert_eq!(logits.size(), [3, 10]);
     assert_eq!(net.activation_layers(), ["conv1", "conv2", "fc1"]);
+    assert_eq!(net.weight_layers(), ["conv1", "conv2", "fc1", "fc2"]);
     let captured: Vec<Vec<i64>> = captured.iter().map(Tensor::size).collect();
     assert_eq!(
         captured,
@@ -78,6 +79,11 @@ fn cifar_net_has_the_tutorial_shapes_and_1_068_298_parameters() {
         .forward_captured(&xs, true, Some(&mut captured))
         .unwrap();
     assert_eq!(logits.size(), [2, 10]);
+    assert_eq!(
+        net.weight_layers(),
+        ["conv1", "conv2", "local3", "local4", "softmax_linear"]
+    );
+    assert_eq!(net.activation_layers(), &net.weight_layers()[..4]);
     let captured: Vec<Vec<i64>> = captured.iter().map(Tensor::size).collect();
     assert_eq!(
         captured,

@@ -220,6 +220,7 @@ fn a_full_disk_leaves_no_partial_results_file_and_names_it() {
         config: common::run_config(run_dir.clone()),
         status: activation_study::run_end::RunStatus::new(RunEnd::Finished, 3, "relu", 1e-4),
         metrics: None,
+        findings: Vec::new(),
     };
     let err = activation_study::results::write_results(&results).unwrap_err();
     let msg = activation_study::error::Causes(&err).to_string();

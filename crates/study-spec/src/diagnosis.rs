@@ -588,11 +588,12 @@ impl Detector {
                     let largest = signals
                         .vanishing_ratio(layer)
                         .map_or("", |(_, later)| self.layers[later].as_str());
-                    format!(
-                        "{} at most 1/{:.0} of {largest}'s",
-                        self.layers[layer],
-                        1.0 / bound
-                    )
+                    let name = &self.layers[layer];
+                    if bound > 0.0 {
+                        format!("{name} at most 1/{:.0} of {largest}'s", 1.0 / bound)
+                    } else {
+                        format!("{name} zero against {largest}'s")
+                    }
                 });
                 format!(
                     "vanishing gradients: weight gradient norm {} (the largest later layer's; \
@@ -896,6 +897,16 @@ mod tests {
             f.message.contains("conv1 at most 1/200 of fc1's"),
             "{}",
             f.message
+        );
+        // A layer whose gradient is zero (its units dead) vanishes too.
+        let mut d = detector();
+        let found = feed(&mut d, &vec![norms([0.0, 0.0, 0.3]); 5]);
+        assert!(
+            found[0].1[0]
+                .message
+                .contains("conv1 zero against fc2's, fc1 zero against fc2's"),
+            "{}",
+            found[0].1[0].message
         );
         // A later layer without a norm, or with a non-finite one, is left out.
         let mut signals = norms([0.05, f64::INFINITY, 1.0]);

@@ -221,7 +221,8 @@ def rates(marks, images_per_window, close_seconds):
     return images_per_window / (median + close_seconds / n), n * images_per_window / total
 
 
-PHASES = ("batch", "forward", "backward", "optimizer", "scalars", "layers", "parameters", "images", "close")
+# "diagnostics" is ours alone (train's diagnosis); it stays 0 here.
+PHASES = ("batch", "forward", "backward", "optimizer", "scalars", "layers", "parameters", "diagnostics", "images", "close")
 
 
 class Clock:

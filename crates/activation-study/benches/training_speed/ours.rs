@@ -47,20 +47,32 @@ impl Ours {
     }
 
     /// Trains from the initial variables for `settings.warmup` untimed and `settings.steps`
-    /// timed steps, logging into `logdir` when given, and measures the throughput and losses.
+    /// timed steps, logging into `logdir` when given (with `train`'s diagnosis when
+    /// `diagnostics`), and measures the throughput and losses.
     ///
     /// The loop is `activation_study::train::train`'s, minus its progress bar, test evaluations
     /// and run files: the same batches, preprocessing, forward pass, losses, Adam step and
     /// `RunLog` calls at the same cadence and its divergence watch (scalars every step; layers, parameters and images
     /// on the first, every `histogram_every`-th and the last step).
-    pub fn run(&self, settings: &Settings, logdir: Option<&Path>) -> Result<Measured> {
+    pub fn run(
+        &self,
+        settings: &Settings,
+        logdir: Option<&Path>,
+        diagnostics: bool,
+    ) -> Result<Measured> {
         let device = self.initial.device();
         let mut vs = nn::VarStore::new(device);
         let net = MnistNet::new(&vs.root(), Activation::Relu)?;
         vs.copy(&self.initial)?;
         let mut opt = nn::Adam::default().build(&vs, LEARNING_RATE)?;
         let mut log = match logdir {
-            Some(dir) => Some(RunLog::open(dir, &vs, &net, Activation::Relu)?),
+            Some(dir) => {
+                let mut log = RunLog::open(dir, &vs, &net, Activation::Relu)?;
+                if diagnostics {
+                    log.enable_diagnostics(&net)?;
+                }
+                Some(log)
+            }
             None => None,
         };
         let mut batches = ShuffledBatches::new(self.data.train.len(), BATCH, settings.seed);
@@ -125,6 +137,9 @@ impl Ours {
                     clock.lap(Phase::Layers);
                     log.parameters(step)?;
                     clock.lap(Phase::Parameters);
+                    // train prints the findings this returns; the benchmark needs only the work.
+                    log.diagnose(step)?;
+                    clock.lap(Phase::Diagnostics);
                     log.images(step, &xs, net.first_conv_weights())?;
                     clock.lap(Phase::Images);
                 }

@@ -22,6 +22,8 @@ pub enum Phase {
     Layers,
     /// Variable and gradient histograms and gradient norms.
     Parameters,
+    /// The diagnosis: logging its signals and judging them (ours only; PyTorch has none).
+    Diagnostics,
     /// Input and filter image grids.
     Images,
     /// Closing the writer (draining its queue to disk).
@@ -29,7 +31,7 @@ pub enum Phase {
 }
 
 /// Every phase, in reporting order.
-pub const PHASES: [Phase; 9] = [
+pub const PHASES: [Phase; 10] = [
     Phase::Batch,
     Phase::Forward,
     Phase::Backward,
@@ -37,6 +39,7 @@ pub const PHASES: [Phase; 9] = [
     Phase::Scalars,
     Phase::Layers,
     Phase::Parameters,
+    Phase::Diagnostics,
     Phase::Images,
     Phase::Close,
 ];
@@ -52,6 +55,7 @@ impl Phase {
             Phase::Scalars => "scalars",
             Phase::Layers => "layers",
             Phase::Parameters => "parameters",
+            Phase::Diagnostics => "diagnostics",
             Phase::Images => "images",
             Phase::Close => "close",
         }

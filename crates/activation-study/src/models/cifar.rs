@@ -9,8 +9,9 @@ use crate::lrn::{LrnParams, lrn};
 
 /// Weight decay of `local3` and `local4`: `0.004 * l2_loss(w)`, with `l2_loss = sum(w^2) / 2`.
 pub const WEIGHT_DECAY: f64 = 0.004;
-/// Layers whose activations are captured.
-const LAYERS: [&str; 4] = ["conv1", "conv2", "local3", "local4"];
+/// Layers with weights, in forward order; all but the logits layer `softmax_linear` are
+/// activated.
+const LAYERS: [&str; 5] = ["conv1", "conv2", "local3", "local4", "softmax_linear"];
 /// Layers with an L2 penalty.
 const DECAYED: [&str; 2] = ["local3", "local4"];
 
@@ -53,7 +54,7 @@ impl StudyNet for CifarNet {
         [3, 24, 24]
     }
 
-    fn activation_layers(&self) -> &'static [&'static str] {
+    fn weight_layers(&self) -> &'static [&'static str] {
         &LAYERS
     }
 

@@ -11,8 +11,8 @@ const WEIGHT_STD: f64 = 0.1;
 const BIAS_INIT: f64 = 0.1;
 /// Dropout probability after `fc1` in training (the tutorial's `keep_prob` 0.5).
 const DROPOUT: f64 = 0.5;
-/// Layers whose activations are captured.
-const LAYERS: [&str; 3] = ["conv1", "conv2", "fc1"];
+/// Layers with weights, in forward order; all but the logits layer `fc2` are activated.
+const LAYERS: [&str; 4] = ["conv1", "conv2", "fc1", "fc2"];
 
 /// conv1 5x5 1->32, pool, conv2 5x5 32->64, pool, fc1 3136->1024, dropout, fc2 1024->10.
 #[derive(Debug)]
@@ -60,7 +60,7 @@ impl StudyNet for MnistNet {
         [1, 28, 28]
     }
 
-    fn activation_layers(&self) -> &'static [&'static str] {
+    fn weight_layers(&self) -> &'static [&'static str] {
         &LAYERS
     }
 

@@ -18,7 +18,15 @@ pub trait StudyNet: nn::ModuleT {
 
     /// Names of the layers whose post-activation outputs [`StudyNet::forward_captured`]
     /// captures, in capture order; they are also the variable scopes (`conv1/weights`).
-    fn activation_layers(&self) -> &'static [&'static str];
+    /// They are the [`StudyNet::weight_layers`] but the last.
+    fn activation_layers(&self) -> &'static [&'static str] {
+        let layers = self.weight_layers();
+        &layers[..layers.len().saturating_sub(1)]
+    }
+
+    /// Names of the layers with weights (`<layer>.weights` in the var store), in forward
+    /// order; the last one computes the logits.
+    fn weight_layers(&self) -> &'static [&'static str];
 
     /// Runs the network on a batch and returns the logits. When `captured` is given it is
     /// cleared and then receives the output of each of [`StudyNet::activation_layers`] (handles

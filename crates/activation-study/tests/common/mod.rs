@@ -70,6 +70,7 @@ pub fn run_config(run_dir: PathBuf) -> activation_study::config::RunConfig {
         eval_every: d.eval_every,
         hist_every: 100,
         log_every: 10,
+        diagnostics: true,
         ema_decay: d.ema_decay,
         data: DataSource {
             path: PathBuf::from("data/mnist"),

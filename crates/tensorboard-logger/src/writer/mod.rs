@@ -294,6 +294,38 @@ impl SummaryWriter {
         self.scalars_at(now(), main_tag, values, step)
     }
 
+    /// Sets the run's hand-made Custom Scalars layout, torch's `add_custom_scalars`: its
+    /// categories of charts come first in the Custom Scalars dashboard, before the charts
+    /// of [`add_scalars`](Self::add_scalars); a later call replaces it. TensorBoard merges
+    /// the categories of the same title across runs.
+    ///
+    /// ```
+    /// use tensorboard_logger::reader;
+    /// use tensorboard_logger::summary::custom_scalars::CustomLayout;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let writer = tensorboard_logger::SummaryWriter::new(dir.path())?;
+    /// let layout = CustomLayout::new()
+    ///     .multiline("gradients", "norm per layer", ["^grad_norm/conv1$", "^grad_norm/fc1$"]);
+    /// writer.add_custom_scalars(&layout)?;
+    /// writer.add_scalar("grad_norm/conv1", 0.01, 1)?;
+    /// writer.add_scalar("grad_norm/fc1", 0.2, 1)?;
+    /// writer.close()?;
+    ///
+    /// let run = reader::read_run(dir.path(), &mut Vec::new())?;
+    /// assert_eq!(run.series["custom_scalars__config__"].plugin, "custom_scalars");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_custom_scalars(
+        &self,
+        layout: &crate::summary::custom_scalars::CustomLayout,
+    ) -> Result<(), Error> {
+        self.shared.check()?;
+        self.send(Item::CustomLayout {
+            layout: Box::new(layout.to_proto()),
+        })
+    }
+
     /// Logs a histogram of `values`: a slice or `Vec` of `f32`/`f64`, or with the `tch`
     /// feature a `tch::Tensor`, bucketed on the tensor's own device so that only the
     /// bucket counts are copied back.

@@ -14,7 +14,7 @@ use super::shared::{Failure, Shared};
 use crate::event_file::{EventWriter, wall_time};
 use crate::proto::tensorboard::event::What;
 use crate::proto::tensorboard::summary::Value;
-use crate::proto::tensorboard::{Event, SessionLog, session_log};
+use crate::proto::tensorboard::{Event, Layout, SessionLog, session_log};
 use crate::summary::audio::{self, Audio};
 use crate::summary::histogram::HistogramData;
 use crate::summary::hparams::{self, HParamValue, SessionStatus};
@@ -45,6 +45,8 @@ pub(crate) enum Item {
         main: Arc<str>,
         keys: Box<[Arc<str>]>,
     },
+    /// The hand-made layout of `add_custom_scalars`: rewrite the layout.
+    CustomLayout { layout: Box<Layout> },
     Histogram {
         tag: Arc<str>,
         data: Box<HistogramData>,
@@ -112,6 +114,8 @@ pub(crate) struct Worker {
     /// Set after a final failure: commands are taken and dropped.
     stopped: bool,
     layouts: BTreeMap<Arc<str>, Box<[Arc<str>]>>,
+    /// The latest hand-made layout, shown before the `add_scalars` charts.
+    custom_layout: Option<Box<Layout>>,
     /// Histogram tags that have had non-finite values, with their `<tag>/non_finite` tag.
     non_finite_tags: HashMap<Arc<str>, Arc<str>>,
     has_hparams: bool,
@@ -165,6 +169,7 @@ impl Worker {
             last_flush: Instant::now(),
             stopped: false,
             layouts: BTreeMap::new(),
+            custom_layout: None,
             non_finite_tags: HashMap::new(),
             has_hparams: false,
         })
@@ -201,6 +206,21 @@ impl Worker {
         }
     }
 
+    /// Writes the run's whole custom scalars layout: the hand-made one, then one category
+    /// per `add_scalars` main tag.
+    fn write_layout(&mut self) {
+        let grouped =
+            custom_scalars::layout(self.layouts.iter().map(|(main, keys)| (main, &keys[..])));
+        let layout = custom_scalars::merged(self.custom_layout.as_deref(), grouped);
+        // Step 0 always: TensorBoard keeps the latest value of a step, so each layout
+        // replaces the one before.
+        self.write(
+            wall_time(SystemTime::now()),
+            0,
+            custom_scalars::value(&layout),
+        );
+    }
+
     fn handle(&mut self, item: Item) {
         match item {
             Item::Scalar {
@@ -211,16 +231,11 @@ impl Worker {
             } => self.write_scalar(wall_time, step, &tag, value),
             Item::Layout { main, keys } => {
                 self.layouts.insert(main, keys);
-                let layout = custom_scalars::layout(
-                    self.layouts.iter().map(|(main, keys)| (main, &keys[..])),
-                );
-                // Step 0 always: TensorBoard keeps the latest value of a step, so each
-                // layout replaces the one before.
-                self.write(
-                    wall_time(SystemTime::now()),
-                    0,
-                    custom_scalars::value(&layout),
-                );
+                self.write_layout();
+            }
+            Item::CustomLayout { layout } => {
+                self.custom_layout = Some(layout);
+                self.write_layout();
             }
             Item::Histogram {
                 tag,

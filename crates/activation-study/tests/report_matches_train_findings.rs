@@ -1,10 +1,11 @@
-//! `report`'s Diagnosis of a short real `train` run on the 20 real CIFAR-10 images of the sample with sigmoid: the findings it replays from the event file are the ones `train` found, wrote to `results.json` and logged as the `diagnostics/findings` text, and they hold the post's lesson, vanishing gradients in conv1.
+//! `report`'s Diagnosis of a short real `train` run on the 20 real CIFAR-10 images of the sample with sigmoid: the findings it replays from the event file are the ones `train` found, wrote to `results.json` and logged as the `diagnostics/findings` text, and they hold the post's lesson, vanishing gradients in conv1. Replayed from the run's other tags (its gradient histograms), the same findings come back.
 
 mod common;
 
 use anyhow::{Context, Result, bail, ensure};
 use study_report::ReportOptions;
-use study_report::diagnosis::Agreement;
+use study_report::diagnosis::{Agreement, diagnose};
+use study_report::load::load_runs;
 use study_spec::diagnosis::{Finding, FindingKind};
 
 /// Steps of the run, and of its diagnostics cadence: 7 points (steps 1, 10, ..., 60), more
@@ -111,6 +112,24 @@ fn the_reports_diagnosis_of_a_real_sigmoid_run_is_what_train_found() -> Result<(
     );
     let page = std::fs::read_to_string(&report.page)?;
     ensure!(page.contains(&vanishing.message), "{page}");
+
+    // Without its `diagnostics/...` scalars (a run trained with `--no-diagnostics`, or
+    // before them), the run is replayed from its gradient histograms, `<layer>/saturation`
+    // and `cross_entropy`, and is found with the same findings over the same steps.
+    let mut runs = load_runs(&logs, &mut |_| {}, &mut |w| panic!("{w}"))?;
+    let [run] = &mut runs[..] else {
+        bail!("one run: {runs:?}");
+    };
+    run.series.retain(|tag, _| !tag.starts_with("diagnostics/"));
+    let fallback = diagnose(run, "sigmoid");
+    ensure!(
+        fallback.sources[0].starts_with(
+            "gradient norms from sqrt(sum_squares) of the histograms `conv1/weights/gradients`"
+        ),
+        "{:?}",
+        fallback.sources
+    );
+    assert_eq!(heads(&fallback.findings), heads(&trained));
     ensure!(
         report
             .pngs

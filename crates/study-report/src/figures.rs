@@ -336,6 +336,9 @@ fn sparsity_figure(
     })
 }
 
+/// Most layers the gradient-flow legend names one by one.
+const MAX_LAYER_LEGEND: usize = 6;
+
 fn gradient_flow_figure(
     dataset: &str,
     groups: &[&Group<'_>],
@@ -372,13 +375,7 @@ fn gradient_flow_figure(
         let index = layers.iter().position(|l| *l == layer).unwrap_or(0);
         ordered_color(index, layers.len())
     };
-    let legend: Vec<LegendEntry> = layers
-        .iter()
-        .map(|layer| LegendEntry {
-            label: (*layer).to_owned(),
-            color: color(layer),
-        })
-        .collect();
+    let legend = layer_legend(&layers);
     let mut panels = Vec::new();
     for (group, norms) in &found {
         // Per layer: the runs' log norms, raw (for the caption's ratio) and smoothed.
@@ -453,6 +450,29 @@ fn gradient_flow_figure(
         heading,
         caption,
     })
+}
+
+/// The legend of `layers`, each in its [`ordered_color`]; a deep net's layers would not fit
+/// on the legend's line, so beyond [`MAX_LAYER_LEGEND`] it names the first and last few and
+/// how many lie between, in the colour of the middle.
+fn layer_legend(layers: &[&str]) -> Vec<LegendEntry> {
+    let entry = |index: usize| LegendEntry {
+        label: layers[index].to_owned(),
+        color: ordered_color(index, layers.len()),
+    };
+    if layers.len() <= MAX_LAYER_LEGEND {
+        return (0..layers.len()).map(entry).collect();
+    }
+    let shown = MAX_LAYER_LEGEND / 2;
+    let between = layers.len() - 2 * shown;
+    (0..shown)
+        .map(entry)
+        .chain(std::iter::once(LegendEntry {
+            label: format!("… {between} more …"),
+            color: ordered_color(layers.len() / 2, layers.len()),
+        }))
+        .chain((layers.len() - shown..layers.len()).map(entry))
+        .collect()
 }
 
 /// The layers of several runs in one order that keeps each run's: a layer one run lacks
@@ -578,6 +598,28 @@ mod tests {
         assert_eq!((first, later, step), ("conv1", "fc1", 10));
         assert!((ratio - 1.0 / 300.0).abs() < 1e-12, "{ratio}");
         assert_eq!(first_layer_ratio(&curves[..1]), None);
+    }
+
+    #[test]
+    fn a_deep_nets_legend_names_its_ends() {
+        let names: Vec<String> = (0..40).map(|i| format!("layer{i}")).collect();
+        let layers: Vec<&str> = names.iter().map(String::as_str).collect();
+        let labels: Vec<String> = layer_legend(&layers).into_iter().map(|e| e.label).collect();
+        assert_eq!(
+            labels,
+            [
+                "layer0",
+                "layer1",
+                "layer2",
+                "… 34 more …",
+                "layer37",
+                "layer38",
+                "layer39"
+            ]
+        );
+        let few = layer_legend(&layers[..MAX_LAYER_LEGEND]);
+        assert_eq!(few.len(), MAX_LAYER_LEGEND);
+        assert_eq!(few[5].color, ordered_color(5, MAX_LAYER_LEGEND));
     }
 
     #[test]

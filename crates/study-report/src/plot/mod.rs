@@ -181,16 +181,24 @@ impl<'a> Canvas<'a> {
         Ok(body)
     }
 
-    /// The legend entries side by side, centred in `strip`.
+    /// The legend entries side by side, centred in `strip`; a legend too wide for it
+    /// shrinks to fit (down to 60%).
     fn legend(&self, strip: &Area<'_>, legend: &[LegendEntry]) -> Result<(), String> {
-        let em = self.size.font(Text::Legend);
-        let (swatch, gap) = ((em * 2.0) as i32, (em * 0.5) as i32);
-        let widths: Vec<i32> = legend
-            .iter()
-            .map(|entry| swatch + gap + self.text.width(&entry.label, em) as i32 + 3 * gap)
-            .collect();
-        let total: i32 = widths.iter().sum();
         let (x_range, y_range) = strip.get_pixel_range();
+        let room = f64::from(x_range.end - x_range.start);
+        let full = self.size.font(Text::Legend);
+        let widths_at = |em: f64| -> Vec<i32> {
+            let (swatch, gap) = ((em * 2.0) as i32, (em * 0.5) as i32);
+            legend
+                .iter()
+                .map(|entry| swatch + gap + self.text.width(&entry.label, em) as i32 + 3 * gap)
+                .collect()
+        };
+        let natural: i32 = widths_at(full).iter().sum();
+        let em = (full * room / f64::from(natural.max(1))).clamp(full * 0.6, full);
+        let widths = widths_at(em);
+        let total: i32 = widths.iter().sum();
+        let (swatch, gap) = ((em * 2.0) as i32, (em * 0.5) as i32);
         let mut x = x_range.start + (x_range.end - x_range.start - total).max(0) / 2;
         let y = (y_range.start + y_range.end) / 2;
         for (entry, width) in legend.iter().zip(widths) {
@@ -200,13 +208,17 @@ impl<'a> Canvas<'a> {
                     entry.color.stroke_width(4),
                 ))
                 .map_err(|e| e.to_string())?;
-            self.label(
-                &entry.label,
-                Text::Legend,
-                BLACK,
-                (x + swatch + gap, y),
-                (Align::Start, Align::Center),
-                false,
+            self.text.draw(
+                &self.root,
+                &Label {
+                    text: &entry.label,
+                    size: em,
+                    color: BLACK,
+                    at: (x + swatch + gap, y),
+                    along: Align::Start,
+                    across: Align::Center,
+                    upright: false,
+                },
             )?;
             x += width;
         }

@@ -160,7 +160,7 @@ impl Activation {
     /// // Two examples, three neurons: the second is never positive.
     /// let out = Tensor::from_slice(&[0.0f32, 0.0, 1.0, 2.0, 0.0, 0.0]).view([2, 3]);
     /// let dead = Activation::Relu.dead_units(&out)?.expect("ReLU units can die");
-    /// assert_eq!(f64::try_from(dead)?, 1.0 / 3.0);
+    /// assert_eq!(f32::try_from(dead)?, 1.0 / 3.0);
     /// assert!(Activation::Sigmoid.dead_units(&out)?.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

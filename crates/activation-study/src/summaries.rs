@@ -305,11 +305,11 @@ impl RunLog {
             }
             if let Some((diagnostics, _)) = &mut self.diagnostics {
                 let signals = diagnostics.signals_mut();
-                if saturates {
-                    signals.saturation[layer] = Some(f64::from(values[1]));
+                if saturates && let Some(slot) = signals.saturation.get_mut(layer) {
+                    *slot = Some(f64::from(values[1]));
                 }
-                if dead {
-                    signals.dead_units[layer] = Some(f64::from(values[per_layer - 1]));
+                if dead && let Some(slot) = signals.dead_units.get_mut(layer) {
+                    *slot = Some(f64::from(values[per_layer - 1]));
                 }
             }
         }
@@ -348,8 +348,8 @@ impl RunLog {
         }
         if let Some((diagnostics, weights)) = &mut self.diagnostics {
             let signals = diagnostics.signals_mut();
-            for (layer, weight) in weights.iter().enumerate() {
-                signals.gradient_norms[layer] = weight
+            for (slot, weight) in signals.gradient_norms.iter_mut().zip(weights.iter()) {
+                *slot = weight
                     .and_then(|w| with_grad.iter().position(|&i| i == w))
                     .map(|k| f64::from(host[k]));
             }

@@ -1,32 +1,38 @@
 //! The diagnosis on real runs: the CIFAR-10 net with sigmoid on the 20 real images of the
 //! sample has vanishing gradients and with ReLU nothing; a short MNIST ReLU run has no finding
 //! and one at a learning rate that kills units has dead units. Each run's findings are the
-//! same in its `results.json` and, read by the real TensorBoard, in its event file.
+//! same in its `results.json` and, read by the real TensorBoard, in its event file; `train`
+//! prints each once.
 
 mod common;
 
 use std::path::Path;
+use std::process::Command;
 
 use activation_study::results::{RESULTS_FILE, RunResults};
 use serde_json::Value;
 use study_spec::diagnosis::{self, FINDINGS, Finding, FindingKind, LOSS, LayerDiagnostic};
 
-/// Checks what a run left: `results.json` holds `outcome` with its findings, and the real TensorBoard
-/// (`view`, its read of the log directory) finds them as the `diagnostics/findings` text, the
-/// diagnostics scalars at every diagnostics point, and the Custom Scalars layout that puts each
-/// diagnostic's layers on one chart. Returns the run's findings.
-fn findings_everywhere(view: &Value, logdir: &Path, outcome: &RunResults) -> Vec<Finding> {
-    let run_dir = &outcome.config.run_dir;
-    // Compared as text: serde_json's default float parsing may differ from the printed value
-    // in the last bit.
-    let file = std::fs::read(run_dir.join(RESULTS_FILE)).unwrap();
+/// Checks that `results.json` holds exactly what the run returned, its findings included
+/// (compared as text: serde_json's default float parsing may differ from the printed value in
+/// the last bit).
+fn saved_as_returned(outcome: &RunResults) {
+    let file = std::fs::read(outcome.config.run_dir.join(RESULTS_FILE)).unwrap();
     let mut expected = serde_json::to_vec_pretty(outcome).unwrap();
     expected.push(b'\n');
     assert_eq!(
         String::from_utf8(file).unwrap(),
         String::from_utf8(expected).unwrap()
     );
+}
 
+/// Checks what the run in `run_dir` left: the real TensorBoard (`view`, its read of the log
+/// directory) finds the findings of its `results.json` as the `diagnostics/findings` text, the
+/// diagnostics scalars at every diagnostics point, and the Custom Scalars layout that puts each
+/// diagnostic's layers on one chart. Returns the run's `results.json`.
+fn findings_everywhere(view: &Value, logdir: &Path, run_dir: &Path) -> RunResults {
+    let saved: RunResults =
+        serde_json::from_slice(&std::fs::read(run_dir.join(RESULTS_FILE)).unwrap()).unwrap();
     let run = run_dir
         .strip_prefix(logdir)
         .unwrap()
@@ -34,13 +40,13 @@ fn findings_everywhere(view: &Value, logdir: &Path, outcome: &RunResults) -> Vec
         .unwrap()
         .to_owned();
     let seen = &view["runs"][&run];
-    let last = outcome.status.last_step;
+    let last = saved.status.last_step;
     assert_eq!(
         seen["text"][FINDINGS],
-        serde_json::json!([[last, diagnosis::findings_markdown(&outcome.findings)]]),
+        serde_json::json!([[last, diagnosis::findings_markdown(&saved.findings)]]),
         "{run}"
     );
-    let hist_every = outcome.config.hist_every;
+    let hist_every = saved.config.hist_every;
     let points: Vec<i64> = std::iter::once(1)
         .chain((hist_every..=last).step_by(hist_every as usize))
         .collect();
@@ -63,7 +69,7 @@ fn findings_everywhere(view: &Value, logdir: &Path, outcome: &RunResults) -> Vec
         charts[0]["multiline"]["tag"][0],
         "^diagnostics/gradient_norm/conv1$"
     );
-    outcome.findings.clone()
+    saved
 }
 
 /// The kinds of `findings`, in order.
@@ -73,7 +79,6 @@ fn kinds(findings: &[Finding]) -> Vec<FindingKind> {
 
 #[test]
 fn on_the_cifar_sample_sigmoid_has_vanishing_gradients_and_relu_no_finding() {
-    let _one_at_a_time = common::train_alone();
     // A data root holding only the sample, so a full CIFAR-10 in the user's data root is not used.
     let tmp = tempfile::tempdir().unwrap();
     let sample = tmp.path().join("data/cifar10-sample/test_batch.bin");
@@ -84,46 +89,62 @@ fn on_the_cifar_sample_sigmoid_has_vanishing_gradients_and_relu_no_finding() {
     )
     .unwrap();
     let logdir = tmp.path().join("logs");
-    let args = common::args(&[
-        "--dataset",
-        "cifar10",
-        "--activations",
-        "sigmoid,relu",
-        "--steps",
-        "100",
-        "--batch-size",
-        "20",
-        "--eval-every",
-        "100",
-        "--hist-every",
-        "10",
-        "--log-every",
-        "1",
-        "--device",
-        "cpu",
-        "--data-dir",
-        tmp.path().join("data").to_str().unwrap(),
-        "--logdir",
-        logdir.to_str().unwrap(),
-    ]);
-    let outcomes = activation_study::cli::run(&args, &mut Vec::new(), &mut Vec::new()).unwrap();
+    // The binary, so that what it prints can be read: stderr is a pipe, so progress comes as
+    // plain lines and findings as lines of their own. It exits with 1: sigmoid learns nothing.
+    let out = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args([
+            "--dataset",
+            "cifar10",
+            "--activations",
+            "sigmoid,relu",
+            "--steps",
+            "100",
+            "--batch-size",
+            "20",
+            "--eval-every",
+            "100",
+            "--hist-every",
+            "10",
+            "--log-every",
+            "1",
+            "--device",
+            "cpu",
+        ])
+        .arg("--data-dir")
+        .arg(tmp.path().join("data"))
+        .arg("--logdir")
+        .arg(&logdir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     let view = common::tensorboard_view(&logdir);
-    let (sigmoid, relu) = (&outcomes[0], &outcomes[1]);
-    assert!(sigmoid.config.diagnostics && relu.config.diagnostics);
 
     // Sigmoid: from the first step, conv1's and conv2's weight gradients stay below a tenth of
     // the largest later layer's (measured: at most 1/177 and 1/73 over steps 1-40).
-    let found = findings_everywhere(&view, &logdir, sigmoid);
+    let sigmoid = findings_everywhere(&view, &logdir, &logdir.join("cifar10/sigmoid"));
+    assert!(sigmoid.config.diagnostics);
+    let found = &sigmoid.findings;
     let vanishing = &found[0];
     assert_eq!(vanishing.kind, FindingKind::VanishingGradients, "{found:?}");
     assert_eq!(vanishing.layers, ["conv1", "conv2"]);
     assert_eq!((vanishing.first_step, vanishing.last_step), (1, 100));
     assert!(vanishing.values.iter().all(|v| *v < 0.05), "{vanishing:?}");
+    // Printed once, when established at the fifth point, on a line of its own.
+    let printed: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("vanishing gradients"))
+        .collect();
+    assert_eq!(
+        printed,
+        [format!("cifar10/sigmoid: step 40: {}", vanishing.message)],
+        "{stderr}"
+    );
     // Its units are not saturated: sigmoid here sits in its linear middle (measured: at most
     // 0.0014% of conv1's outputs within 5% of an asymptote, none of the other layers'), so the
     // small slope of sigmoid, a quarter at most, shrinks the gradient layer by layer.
     assert!(
-        !kinds(&found).contains(&FindingKind::Saturation),
+        !kinds(found).contains(&FindingKind::Saturation),
         "{found:?}"
     );
     let saturation =
@@ -138,8 +159,21 @@ fn on_the_cifar_sample_sigmoid_has_vanishing_gradients_and_relu_no_finding() {
     );
 
     // ReLU: the gradients reach conv1 (at least a third of the largest later layer's after
-    // step 1, measured), and nothing else holds either.
-    assert_eq!(findings_everywhere(&view, &logdir, relu), []);
+    // step 1, measured), and nothing else holds either; nothing is printed but progress.
+    let relu = findings_everywhere(&view, &logdir, &logdir.join("cifar10/relu"));
+    assert_eq!(relu.findings, []);
+    let progress_line = |line: &str| {
+        line.strip_prefix("cifar10/relu: step ")
+            .and_then(|rest| rest.split_once('/'))
+            .is_some_and(|(step, _)| step.parse::<u32>().is_ok())
+    };
+    assert!(
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("cifar10/relu: "))
+            .all(progress_line),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -157,8 +191,9 @@ fn on_mnist_relu_has_no_finding_and_a_large_learning_rate_kills_units() {
         ];
         flags.extend_from_slice(more);
         let (outcomes, _, _) = common::run_mnist(logdir, &flags);
+        saved_as_returned(&outcomes[0]);
         let view = common::tensorboard_view(logdir);
-        findings_everywhere(&view, logdir, &outcomes[0])
+        findings_everywhere(&view, logdir, &outcomes[0].config.run_dir).findings
     };
 
     // The tutorial's learning rate: 100 steps, 11 diagnostics points, nothing holds.

@@ -399,10 +399,13 @@ fn gradient_flow_figure(
         }
         let label = legend_entry(group, 0).label;
         let caption = match first_layer_ratio(&raw) {
-            Some((first, later, step, ratio)) => format!(
-                "{label}: {first} at {} of {later}'s norm, step {step}",
-                ratio_text(ratio)
-            ),
+            // At the first layer's last step, as the figure's caption says.
+            Some((first, later, ratio)) => {
+                format!(
+                    "{label}: {first} at {} of {later}'s norm",
+                    ratio_text(ratio)
+                )
+            }
             None => label,
         };
         panels.push(Panel {
@@ -500,10 +503,8 @@ fn merged_order<'a>(runs: impl Iterator<Item = Vec<&'a str>>) -> Vec<&'a str> {
 /// The first layer's norm over the largest norm of the layers after it, as the detector
 /// measures vanishing gradients ([`StepSignals::vanishing_ratio`]), at the first layer's
 /// last step (the curves hold `log10` norms, means over runs): the first layer, that
-/// later layer, the step and the ratio.
-fn first_layer_ratio<'a>(
-    curves: &[(&'a str, Vec<BandPoint>)],
-) -> Option<(&'a str, &'a str, i64, f64)> {
+/// later layer and the ratio.
+fn first_layer_ratio<'a>(curves: &[(&'a str, Vec<BandPoint>)]) -> Option<(&'a str, &'a str, f64)> {
     let (first, first_points) = curves.first()?;
     let step = first_points.last()?.step;
     let mut signals = StepSignals::new(curves.len());
@@ -514,7 +515,7 @@ fn first_layer_ratio<'a>(
             .map(|i| 10f64.powf(points[i].summary.mean));
     }
     let (ratio, later) = signals.vanishing_ratio(0)?;
-    Some((first, curves[later].0, step, ratio))
+    Some((first, curves[later].0, ratio))
 }
 
 /// A ratio of norms: `1/300` below a tenth, else with two significant digits (`0.96`, `42`).
@@ -594,8 +595,9 @@ mod tests {
             ("fc1", log_curve(&[(0, 1.0), (10, 0.03)])),
             ("fc2", log_curve(&[(0, 0.1), (10, 0.01), (20, 0.5)])),
         ];
-        let (first, later, step, ratio) = first_layer_ratio(&curves).unwrap();
-        assert_eq!((first, later, step), ("conv1", "fc1", 10));
+        // At step 10, conv1's last: fc1 (0.03) is the largest later norm there.
+        let (first, later, ratio) = first_layer_ratio(&curves).unwrap();
+        assert_eq!((first, later), ("conv1", "fc1"));
         assert!((ratio - 1.0 / 300.0).abs() < 1e-12, "{ratio}");
         assert_eq!(first_layer_ratio(&curves[..1]), None);
     }

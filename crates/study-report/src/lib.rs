@@ -5,10 +5,11 @@
 //!
 //! The modules, from the bottom up: [`load`] reads the runs with
 //! `tensorboard_logger::reader` (a corrupt file is a [`Warning`], not an [`error`]);
-//! [`series`] takes their curves, histograms and hparams; [`group`] places them by data
-//! set, activation and seed; [`stats`] gives the numbers over seeds; [`table`] writes the post's table,
-//! [`figures`] decides what each PNG shows and [`plot`] draws it; [`page`] ties them into
-//! `report.md`; [`output`] writes each file all or nothing.
+//! [`series`] takes their curves, histograms and hparams; [`gradients`] their per-layer
+//! gradient norms; [`group`] places them by data set, activation and seed; [`stats`] gives the numbers over seeds; [`table`] writes the post's table,
+//! [`figures`] decides what each PNG shows and [`plot`] draws it; [`diagnosis`] replays
+//! each run through the detector `train` runs; [`page`] ties them into `report.md`;
+//! [`output`] writes each file all or nothing.
 //!
 //! ```no_run
 //! use study_report::ReportOptions;
@@ -20,8 +21,10 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod diagnosis;
 pub mod error;
 pub mod figures;
+pub mod gradients;
 pub mod group;
 pub mod load;
 pub mod output;
@@ -37,10 +40,12 @@ use std::path::{Path, PathBuf};
 use study_spec::{layout, tags};
 use tensorboard_logger::reader::FileProgress;
 
+use diagnosis::{RunDiagnosis, diagnose_group};
 pub use error::{ReportError, Warning};
 use figures::{Figure, FigureSettings};
 use group::group_runs;
 use load::load_runs;
+use page::Section;
 use plot::Size;
 use series::last_scalar;
 use table::{AccuracyRow, RunRow};
@@ -125,6 +130,8 @@ pub struct Report {
     pub runs: Vec<RunRow>,
     /// The PNGs written.
     pub pngs: Vec<PathBuf>,
+    /// Every run's Diagnosis, group by group.
+    pub diagnoses: Vec<RunDiagnosis>,
     /// The page tying them together.
     pub page: PathBuf,
     /// What was skipped.
@@ -180,19 +187,27 @@ pub fn run(
         accuracy_tag: &options.accuracy_tag,
         histogram_tag: &options.histogram_tag,
     };
-    let mut datasets: Vec<(String, Vec<Figure>)> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
     for group in &groups {
-        if datasets.last().is_none_or(|(d, _)| *d != group.dataset) {
-            datasets.push((group.dataset.clone(), Vec::new()));
+        if sections.last().is_none_or(|s| s.dataset != group.dataset) {
+            sections.push(Section {
+                dataset: group.dataset.clone(),
+                figures: Vec::new(),
+                diagnosis: Vec::new(),
+            });
         }
     }
-    for (dataset, figures) in &mut datasets {
-        let members: Vec<_> = groups.iter().filter(|g| g.dataset == *dataset).collect();
-        *figures = figures::draw_dataset(dataset, &members, &settings)?;
+    for section in &mut sections {
+        let members: Vec<_> = groups
+            .iter()
+            .filter(|g| g.dataset == section.dataset)
+            .collect();
+        section.figures = figures::draw_dataset(&section.dataset, &members, &settings)?;
+        section.diagnosis = members.iter().map(|g| diagnose_group(g)).collect();
     }
-    let pngs = datasets
+    let pngs = sections
         .iter()
-        .flat_map(|(_, figures)| figures)
+        .flat_map(|s| &s.figures)
         .filter_map(|f| match f {
             Figure::Written { path, .. } => Some(path.clone()),
             Figure::Missing { .. } => None,
@@ -206,7 +221,7 @@ pub fn run(
         accuracy_tag: &options.accuracy_tag,
         accuracy_table: &accuracy_table,
         runs_table: &runs_table,
-        datasets: &datasets,
+        sections: &sections,
         warnings: &warnings,
     });
     output::write_atomically(&page_path, |out| {
@@ -222,6 +237,11 @@ pub fn run(
         rows,
         runs: run_rows,
         pngs,
+        diagnoses: sections
+            .into_iter()
+            .flat_map(|s| s.diagnosis)
+            .flat_map(|g| g.runs)
+            .collect(),
         page: page_path,
         warnings,
     })

@@ -201,7 +201,8 @@ fn torch_written_runs_give_back_their_numbers() -> Result<()> {
         );
     }
 
-    // Five figures for the one data set, each a PNG of the size asked for.
+    // Six figures for the one data set, each a PNG of the size asked for; the gradient
+    // flow is drawn from the `conv1/weights/gradients` histograms.
     let names: Vec<String> = report
         .pngs
         .iter()
@@ -214,7 +215,8 @@ fn torch_written_runs_give_back_their_numbers() -> Result<()> {
             "mnist-cross-entropy.png",
             "mnist-total-loss.png",
             "mnist-conv1-weights-gradients.png",
-            "mnist-sparsity.png"
+            "mnist-sparsity.png",
+            "mnist-gradient-flow.png"
         ]
     );
     for png in &report.pngs {

@@ -12,10 +12,11 @@ use tensorboard_logger::reader::FileProgress;
 /// Prints the final test accuracy per data set and activation (mean ± standard deviation
 /// over seeds) as a markdown table on stdout, and writes PNG plots (test accuracy, cross
 /// entropy, total loss, the conv1 weight-gradient distribution over time, sparsity per
-/// layer) with a report.md that ties them together. Reads event files of this project's
-/// writer and of others such as torch.utils.tensorboard (scalars as simple values or
-/// tensors, histograms as legacy protos or tensors); a corrupt file is skipped with a
-/// warning on stderr.
+/// layer, gradient norm per layer) with a report.md that ties them together and diagnoses
+/// each run (vanishing or exploding gradients, saturation, dead units, a loss plateau) with
+/// the detector `train` runs. Reads event files of this project's writer and of others such
+/// as torch.utils.tensorboard (scalars as simple values or tensors, histograms as legacy
+/// protos or tensors); a corrupt file is skipped with a warning on stderr.
 #[derive(Debug, Parser)]
 #[command(
     version,
@@ -52,6 +53,16 @@ fn main() -> ExitCode {
                 "wrote {} plots and {}{warnings}",
                 report.pngs.len(),
                 report.page.display()
+            );
+            let diagnosed = report
+                .diagnoses
+                .iter()
+                .filter(|d| !d.findings.is_empty())
+                .count();
+            let findings: usize = report.diagnoses.iter().map(|d| d.findings.len()).sum();
+            eprintln!(
+                "diagnosis: {findings} findings in {diagnosed} of {} runs (report.md lists them)",
+                report.diagnoses.len()
             );
             ExitCode::SUCCESS
         }

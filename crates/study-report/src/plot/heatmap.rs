@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{Area, Canvas, LegendEntry, Size, render_panels};
+use super::{Area, Canvas, LegendEntry, Scale, Size, render_panels};
 use crate::error::ReportError;
 use crate::series::Histogram;
 
@@ -128,7 +128,7 @@ fn draw_panel<'a>(
         false,
         Some((caption(panel).as_str(), panel.color)),
         "step",
-        y_label,
+        (y_label, Scale::Linear),
     )
 }
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{Area, Canvas, LegendEntry, Size, render_panels};
+use super::{Area, Canvas, LegendEntry, Scale, Size, render_panels};
 use crate::error::ReportError;
 use crate::stats::BandPoint;
 
@@ -26,6 +26,10 @@ pub enum YAxis {
     Clamped(f64, f64),
     /// Always `(lo, hi)` (and a sliver), so charts of different runs compare at a glance.
     Fixed(f64, f64),
+    /// The range of every panel's data, padded, of values that are `log10` of the
+    /// quantity shown: a log axis whose ticks name the quantity (`1e-3`), shared so that
+    /// the panels compare at a glance.
+    Log10,
 }
 
 /// One chart of a figure.
@@ -47,29 +51,45 @@ pub fn figure(
     legend: &[LegendEntry],
     panels: &[Panel],
 ) -> Result<(), ReportError> {
+    let shared = match y_axis {
+        YAxis::Log10 => value_range(panels.iter().flat_map(|p| &p.curves)),
+        _ => None,
+    };
     render_panels(path, size, title, legend, panels, |canvas, cell, panel| {
-        draw_panel(canvas, cell, y_label, y_axis, panel)
+        draw_panel(canvas, cell, y_label, (y_axis, shared), panel)
     })
+}
+
+/// The lowest and highest value of `curves`, with their ±1 standard deviation bands;
+/// `None` when they have no point.
+fn value_range<'a>(curves: impl Iterator<Item = &'a Curve>) -> Option<(f64, f64)> {
+    let (lo, hi) =
+        curves
+            .flat_map(|c| &c.points)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                let spread = p.summary.std.unwrap_or(0.0);
+                (
+                    lo.min(p.summary.mean - spread),
+                    hi.max(p.summary.mean + spread),
+                )
+            });
+    (lo <= hi).then_some((lo, hi))
 }
 
 fn draw_panel<'a>(
     canvas: &Canvas<'a>,
     area: &Area<'a>,
     y_label: &str,
-    y_axis: YAxis,
+    (y_axis, shared): (YAxis, Option<(f64, f64)>),
     panel: &Panel,
 ) -> Result<(), String> {
     let points = || panel.curves.iter().flat_map(|c| &c.points);
     let (mut x0, mut x1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
         (lo.min(p.step as f64), hi.max(p.step as f64))
     });
-    let (mut y0, mut y1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-        let spread = p.summary.std.unwrap_or(0.0);
-        (
-            lo.min(p.summary.mean - spread),
-            hi.max(p.summary.mean + spread),
-        )
-    });
+    let (mut y0, mut y1) = shared
+        .or_else(|| value_range(panel.curves.iter()))
+        .unwrap_or((f64::INFINITY, f64::NEG_INFINITY));
     if !x0.is_finite() {
         (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
     }
@@ -82,7 +102,7 @@ fn draw_panel<'a>(
         y0.abs().max(1.0) * 0.1
     };
     (y0, y1) = match y_axis {
-        YAxis::Auto => (y0 - pad, y1 + pad),
+        YAxis::Auto | YAxis::Log10 => (y0 - pad, y1 + pad),
         YAxis::Clamped(lo, hi) => ((y0 - pad).max(lo), (y1 + pad).min(hi)),
         // A sliver of room so lines along an edge are not half hidden by the axis.
         YAxis::Fixed(lo, hi) => (lo - (hi - lo) * 0.02, hi + (hi - lo) * 0.02),
@@ -90,7 +110,11 @@ fn draw_panel<'a>(
 
     let mut chart = canvas.chart(area, x0..x1, y0..y1, panel.caption.is_some())?;
     let caption = panel.caption.as_deref().map(|c| (c, BLACK));
-    canvas.axes(&mut chart, true, caption, "step", y_label)?;
+    let scale = match y_axis {
+        YAxis::Log10 => Scale::Log10,
+        _ => Scale::Linear,
+    };
+    canvas.axes(&mut chart, true, caption, "step", (y_label, scale))?;
 
     for curve in &panel.curves {
         let spread: Vec<&BandPoint> = curve

@@ -90,6 +90,39 @@ pub struct LegendEntry {
 /// Ticks per axis (plotters picks round values, at most this many).
 const TICKS: usize = 7;
 
+/// How a chart's values map to its value axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// The values as they are.
+    Linear,
+    /// The values are `log10` of the quantity shown; the ticks name the quantity.
+    Log10,
+}
+
+/// A colour for line `index` of `count` lines that run in an order (layers, first to
+/// last): from dark blue through teal to green, so the order reads off the shade.
+pub fn ordered_color(index: usize, count: usize) -> RGBColor {
+    // Viridis, sampled from 0 to 0.85: its last stretch is too pale on white.
+    const ANCHORS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (53.0, 183.0, 121.0),
+        (144.0, 215.0, 67.0),
+    ];
+    let t = if count > 1 {
+        index.min(count - 1) as f64 / (count - 1) as f64
+    } else {
+        0.0
+    };
+    let position = t * (ANCHORS.len() - 1) as f64;
+    let i = (position.floor() as usize).min(ANCHORS.len() - 2);
+    let f = position - i as f64;
+    let (a, b) = (ANCHORS[i], ANCHORS[i + 1]);
+    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
 /// A figure being drawn: its whole area, size and text.
 pub struct Canvas<'a> {
     /// The whole figure.
@@ -148,16 +181,24 @@ impl<'a> Canvas<'a> {
         Ok(body)
     }
 
-    /// The legend entries side by side, centred in `strip`.
+    /// The legend entries side by side, centred in `strip`; a legend too wide for it
+    /// shrinks to fit (down to 60%).
     fn legend(&self, strip: &Area<'_>, legend: &[LegendEntry]) -> Result<(), String> {
-        let em = self.size.font(Text::Legend);
-        let (swatch, gap) = ((em * 2.0) as i32, (em * 0.5) as i32);
-        let widths: Vec<i32> = legend
-            .iter()
-            .map(|entry| swatch + gap + self.text.width(&entry.label, em) as i32 + 3 * gap)
-            .collect();
-        let total: i32 = widths.iter().sum();
         let (x_range, y_range) = strip.get_pixel_range();
+        let room = f64::from(x_range.end - x_range.start);
+        let full = self.size.font(Text::Legend);
+        let widths_at = |em: f64| -> Vec<i32> {
+            let (swatch, gap) = ((em * 2.0) as i32, (em * 0.5) as i32);
+            legend
+                .iter()
+                .map(|entry| swatch + gap + self.text.width(&entry.label, em) as i32 + 3 * gap)
+                .collect()
+        };
+        let natural: i32 = widths_at(full).iter().sum();
+        let em = (full * room / f64::from(natural.max(1))).clamp(full * 0.6, full);
+        let widths = widths_at(em);
+        let total: i32 = widths.iter().sum();
+        let (swatch, gap) = ((em * 2.0) as i32, (em * 0.5) as i32);
         let mut x = x_range.start + (x_range.end - x_range.start - total).max(0) / 2;
         let y = (y_range.start + y_range.end) / 2;
         for (entry, width) in legend.iter().zip(widths) {
@@ -167,13 +208,17 @@ impl<'a> Canvas<'a> {
                     entry.color.stroke_width(4),
                 ))
                 .map_err(|e| e.to_string())?;
-            self.label(
-                &entry.label,
-                Text::Legend,
-                BLACK,
-                (x + swatch + gap, y),
-                (Align::Start, Align::Center),
-                false,
+            self.text.draw(
+                &self.root,
+                &Label {
+                    text: &entry.label,
+                    size: em,
+                    color: BLACK,
+                    at: (x + swatch + gap, y),
+                    along: Align::Start,
+                    across: Align::Center,
+                    upright: false,
+                },
             )?;
             x += width;
         }
@@ -214,7 +259,7 @@ impl<'a> Canvas<'a> {
         grid: bool,
         caption: Option<(&str, RGBColor)>,
         x_desc: &str,
-        y_desc: &str,
+        (y_desc, y_scale): (&str, Scale),
     ) -> Result<(), String> {
         let mut mesh = chart.configure_mesh();
         mesh.x_labels(TICKS)
@@ -245,7 +290,11 @@ impl<'a> Canvas<'a> {
                 false,
             )?;
         }
-        let format = value_formatter(y_range.start, y_range.end);
+        let linear = value_formatter(y_range.start, y_range.end);
+        let format = |y: &f64| match y_scale {
+            Scale::Linear => linear(y),
+            Scale::Log10 => power_of_ten(*y),
+        };
         for y in y_spec.key_points(BoldPoints(TICKS)) {
             let (_, py) = chart.backend_coord(&(x_range.start, y));
             self.label(
@@ -420,9 +469,65 @@ pub fn value_formatter(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
     }
 }
 
+/// The tick label of `exponent` on a log axis: `10^exponent` in [`two_digits`].
+pub fn power_of_ten(exponent: f64) -> String {
+    let rounded = exponent.round();
+    if (exponent - rounded).abs() < 1e-9 {
+        // A whole power: `0.01` to `1000` as they are, others as `1e-3`.
+        if (-2.0..=3.0).contains(&rounded) {
+            let decimals = (-rounded).max(0.0) as usize;
+            format!("{:.decimals$}", 10f64.powf(rounded))
+        } else {
+            format!("1e{}", rounded as i64)
+        }
+    } else {
+        two_digits(10f64.powf(exponent))
+    }
+}
+
+/// A positive value with two significant digits: plain from 0.01 to 10,000 (`0.032`,
+/// `3.2`, `320`), in scientific notation outside (`3.2e-3`).
+pub fn two_digits(value: f64) -> String {
+    if !(value.is_finite() && value > 0.0) {
+        return format!("{value}");
+    }
+    if !(0.01..1e4).contains(&value) {
+        return format!("{value:.1e}");
+    }
+    let digits = value.log10().floor() as i32;
+    if digits >= 1 {
+        let unit = 10f64.powi(digits - 1);
+        format!("{}", ((value / unit).round() * unit) as i64)
+    } else {
+        let decimals = (1 - digits) as usize;
+        format!("{value:.decimals$}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_ticks_name_the_power_of_ten() {
+        let shown: Vec<String> = [-3.0, -2.0, 0.0, 2.0 + 1e-12, 5.0, -2.5, -0.5, 1.3]
+            .into_iter()
+            .map(power_of_ten)
+            .collect();
+        assert_eq!(
+            shown,
+            ["1e-3", "0.01", "1", "100", "1e5", "3.2e-3", "0.32", "20"]
+        );
+    }
+
+    #[test]
+    fn ordered_colours_run_from_the_first_anchor_to_the_last() {
+        assert_eq!(ordered_color(0, 4), RGBColor(68, 1, 84));
+        assert_eq!(ordered_color(3, 4), RGBColor(144, 215, 67));
+        assert_eq!(ordered_color(0, 1), RGBColor(68, 1, 84));
+        let middle = ordered_color(1, 3);
+        assert_eq!(middle, RGBColor(33, 145, 140));
+    }
 
     #[test]
     fn value_ticks_follow_the_axis_scale() {

@@ -264,7 +264,7 @@ fn the_diagnosis_replays_each_run_and_checks_it_against_the_runs_own_summary() -
          `fc2/weights/gradients`; loss from `cross_entropy`, averaged over the steps since the \
          previous point.",
         "conv1 at most 1/300 of fc2's",
-        "(steps 0-40)",
+        "points, steps 0-40",
         "- saturation: no `diagnostics/saturation/<layer>` or `<layer>/saturation` scalars\n",
         &tanh_summary,
         "conv1 at most 1/300 of fc2's, conv2 at most 1/30 of fc2's",

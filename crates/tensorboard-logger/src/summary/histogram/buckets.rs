@@ -13,6 +13,10 @@
 //! holds at most one edge, and one comparison against that edge finishes the job:
 //! `bucket = base[key] + (value >= threshold[key])`. The CPU slice path and the tch tensor
 //! path both use these same tables and comparisons, which is why they agree bucket for bucket.
+//!
+//! For `f32` the CPU path reads a packed form of the same table: one `u32` per key holding the
+//! base and the comparison moved into the integer domain (`low bits >= cut`), so a lookup is
+//! one 4-byte load and integer operations, which the compiler turns into vector gathers.
 
 use std::sync::LazyLock;
 
@@ -35,6 +39,12 @@ const ZERO_BUCKET: usize = POSITIVE_EDGES + 1;
 pub(crate) const F32_KEY_SHIFT: u32 = 19;
 /// Number of `f32` keys.
 pub(crate) const F32_KEYS: usize = 1 << (32 - F32_KEY_SHIFT);
+/// The bits of an `f32` below its key.
+const F32_LOW_MASK: u32 = (1 << F32_KEY_SHIFT) - 1;
+/// Where a packed `f32` entry keeps its base bucket; the bits below hold the cut.
+const PACKED_BASE_SHIFT: u32 = F32_KEY_SHIFT + 1;
+/// The cut of a packed `f32` entry: `0..=1 << F32_KEY_SHIFT`, the last meaning "never".
+const PACKED_CUT_MASK: u32 = (1 << PACKED_BASE_SHIFT) - 1;
 
 /// `f64` keys: magnitude bits `>> 48` (exponent and 4 mantissa bits), clamped to the range
 /// that matters, plus the sign; non-finite values are told apart by a separate check.
@@ -51,8 +61,12 @@ pub(crate) struct Entry<T> {
 pub(crate) struct Tables {
     /// All 1549 edges, increasing.
     pub edges: Vec<f64>,
-    /// `f32` entries indexed by `bits >> 19`.
+    /// `f32` entries indexed by `bits >> 19`: the tensor path's thresholds and bases (the
+    /// slice path reads [`Tables::f32_packed`]).
+    #[cfg(any(feature = "tch", test))]
     pub f32: Box<[Entry<f32>; F32_KEYS]>,
+    /// The same `f32` entries packed for the CPU path, see [`packed_entry`].
+    pub f32_packed: Box<[u32; F32_KEYS]>,
     /// `f64` entries indexed by [`Tables::f64_key`].
     pub f64: Vec<Entry<f64>>,
     /// Smallest magnitude key in the `f64` table; smaller magnitudes clamp to it.
@@ -120,6 +134,39 @@ fn round_up_f32(x: f64) -> f32 {
     if f64::from(r) < x { r.next_up() } else { r }
 }
 
+/// The low bits of an `f32`, flipped for negative values: among the values that share a key
+/// (one sign), a larger value has larger flipped low bits.
+#[inline(always)]
+fn ordered_low(bits: u32) -> u32 {
+    (bits ^ ((bits as i32 >> 31) as u32)) & F32_LOW_MASK
+}
+
+/// The packed form of key `key`'s entry: `base << PACKED_BASE_SHIFT | cut`, where `cut` is the
+/// smallest [`ordered_low`] at which a value with this key reaches the threshold (`1 << 19`
+/// when none does: NaN keys and keys wholly below their threshold).
+///
+/// `value >= threshold` can only turn from false to true as the ordered low bits grow, so the
+/// cut is found by bisection over the key's own values and is exact by construction.
+fn packed_entry(key: u32, entry: Entry<f32>) -> u32 {
+    let flip = if key >> (31 - F32_KEY_SHIFT) == 1 {
+        F32_LOW_MASK
+    } else {
+        0
+    };
+    let reaches =
+        |low: u32| f32::from_bits((key << F32_KEY_SHIFT) | (low ^ flip)) >= entry.threshold;
+    let (mut lo, mut hi) = (0, 1 << F32_KEY_SHIFT);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if reaches(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    (entry.base << PACKED_BASE_SHIFT) | lo
+}
+
 impl Tables {
     fn build() -> Tables {
         let positive = positive_edges();
@@ -146,6 +193,14 @@ impl Tables {
                 }
             })
             .collect();
+        let f32_packed = (0..F32_KEYS as u32)
+            .zip(&f32_entries)
+            .map(|(key, &entry)| packed_entry(key, entry))
+            .collect::<Vec<u32>>()
+            .into_boxed_slice()
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("exactly F32_KEYS entries were packed"));
+        #[cfg(any(feature = "tch", test))]
         let f32 = f32_entries
             .into_boxed_slice()
             .try_into()
@@ -170,7 +225,9 @@ impl Tables {
         }
         Tables {
             edges,
+            #[cfg(any(feature = "tch", test))]
             f32,
+            f32_packed,
             f64: f64_entries,
             f64_lo,
             f64_hi,
@@ -211,8 +268,10 @@ impl Tables {
     /// The count slot of an `f32` value: its bucket, or [`NON_FINITE_SLOT`].
     #[inline(always)]
     pub(crate) fn slot_f32(&self, v: f32) -> usize {
-        let e = self.f32[(v.to_bits() >> F32_KEY_SHIFT) as usize];
-        e.base as usize + usize::from(v >= e.threshold)
+        let bits = v.to_bits();
+        let packed = self.f32_packed[(bits >> F32_KEY_SHIFT) as usize];
+        (packed >> PACKED_BASE_SHIFT) as usize
+            + usize::from(ordered_low(bits) >= packed & PACKED_CUT_MASK)
     }
 
     /// The count slot of an `f64` value: its bucket, or [`NON_FINITE_SLOT`].
@@ -333,6 +392,44 @@ mod tests {
             check(f32::from_bits(random_bits(&mut state) as u32));
         }
         assert!(checked > 200_000);
+    }
+
+    #[test]
+    fn packed_f32_entries_decide_like_the_thresholds() {
+        // Within a key both rules are monotone in the ordered low bits (the packed one is a
+        // step at the cut), so agreeing on each side of the cut proves them equal on every
+        // value of the key: 2^32 values in 8192 pairs.
+        let mut steps = 0;
+        for key in 0..F32_KEYS as u32 {
+            let entry = TABLES.f32[key as usize];
+            let packed = TABLES.f32_packed[key as usize];
+            assert_eq!(packed >> PACKED_BASE_SHIFT, entry.base, "base of key {key}");
+            let cut = packed & PACKED_CUT_MASK;
+            assert!(cut <= 1 << F32_KEY_SHIFT, "cut {cut} of key {key}");
+            let flip = if key >= F32_KEYS as u32 / 2 {
+                F32_LOW_MASK
+            } else {
+                0
+            };
+            let value = |low: u32| f32::from_bits((key << F32_KEY_SHIFT) | (low ^ flip));
+            for low in [0, cut.wrapping_sub(1), cut, F32_LOW_MASK] {
+                if low <= F32_LOW_MASK {
+                    let v = value(low);
+                    assert_eq!(ordered_low(v.to_bits()), low, "key {key}");
+                    assert_eq!(
+                        TABLES.slot_f32(v),
+                        entry.base as usize + usize::from(v >= entry.threshold),
+                        "key {key}, value {v:e}"
+                    );
+                }
+            }
+            if (1..=F32_LOW_MASK).contains(&cut) {
+                steps += 1;
+            }
+        }
+        // One key per edge (each edge lies in exactly one f32 key's range), plus the key
+        // holding -0.0, whose step is -0.0 itself.
+        assert_eq!(steps, EDGES, "keys whose bucket changes inside the key");
     }
 
     #[test]

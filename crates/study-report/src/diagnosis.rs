@@ -466,20 +466,7 @@ fn logged_findings(run: &Run) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use tensorboard_logger::SummaryWriter;
-    use tensorboard_logger::reader::read_run;
-
-    fn run_of(write: impl FnOnce(&SummaryWriter)) -> Run {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = SummaryWriter::new(dir.path()).unwrap();
-        write(&writer);
-        writer.close().unwrap();
-        let mut warnings = Vec::new();
-        let run = read_run(dir.path(), &mut warnings).unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        run
-    }
+    use crate::test_runs::run_of;
 
     #[test]
     fn a_run_without_signals_says_what_each_check_lacks() {

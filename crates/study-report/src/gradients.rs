@@ -238,22 +238,9 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_runs::run_of;
 
     use std::time::{Duration, SystemTime};
-
-    use tensorboard_logger::SummaryWriter;
-    use tensorboard_logger::reader::read_run;
-
-    fn run_of(write: impl FnOnce(&SummaryWriter)) -> Run {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = SummaryWriter::new(dir.path()).unwrap();
-        write(&writer);
-        writer.close().unwrap();
-        let mut warnings = Vec::new();
-        let run = read_run(dir.path(), &mut warnings).unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        run
-    }
 
     fn at(seconds: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + seconds)

@@ -33,6 +33,8 @@ pub mod plot;
 pub mod series;
 pub mod stats;
 pub mod table;
+#[cfg(test)]
+mod test_runs;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

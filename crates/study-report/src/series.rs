@@ -143,20 +143,7 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use tensorboard_logger::SummaryWriter;
-    use tensorboard_logger::reader::read_run;
-
-    fn run_of(write: impl FnOnce(&SummaryWriter)) -> Run {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = SummaryWriter::new(dir.path()).unwrap();
-        write(&writer);
-        writer.close().unwrap();
-        let mut warnings = Vec::new();
-        let run = read_run(dir.path(), &mut warnings).unwrap();
-        assert!(warnings.is_empty(), "{warnings:?}");
-        run
-    }
+    use crate::test_runs::run_of;
 
     #[test]
     fn a_step_logged_again_replaces_the_earlier_point() {

@@ -34,15 +34,8 @@ fn late_cross_entropy(run_dir: &Path) -> f64 {
 
 #[test]
 fn on_20_real_images_relu_fits_and_sigmoid_stays_at_the_label_entropy() {
-    // A data root holding only the sample, so a full CIFAR-10 in the user's data root is not used.
     let tmp = tempfile::tempdir().unwrap();
-    let sample = tmp.path().join("data/cifar10-sample/test_batch.bin");
-    std::fs::create_dir_all(sample.parent().unwrap()).unwrap();
-    std::fs::copy(
-        common::data_root().join("cifar10-sample/test_batch.bin"),
-        &sample,
-    )
-    .unwrap();
+    common::sample_only_data_root(&tmp.path().join("data"));
     let steps = STEPS.to_string();
     let args = common::args(&[
         "--dataset",

@@ -79,15 +79,8 @@ fn kinds(findings: &[Finding]) -> Vec<FindingKind> {
 
 #[test]
 fn on_the_cifar_sample_sigmoid_has_vanishing_gradients_and_relu_no_finding() {
-    // A data root holding only the sample, so a full CIFAR-10 in the user's data root is not used.
     let tmp = tempfile::tempdir().unwrap();
-    let sample = tmp.path().join("data/cifar10-sample/test_batch.bin");
-    std::fs::create_dir_all(sample.parent().unwrap()).unwrap();
-    std::fs::copy(
-        common::data_root().join("cifar10-sample/test_batch.bin"),
-        &sample,
-    )
-    .unwrap();
+    common::sample_only_data_root(&tmp.path().join("data"));
     let logdir = tmp.path().join("logs");
     // The binary, so that what it prints can be read: stderr is a pipe, so progress comes as
     // plain lines and findings as lines of their own. It exits with 1: sigmoid learns nothing.

@@ -3,33 +3,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use anyhow::Result;
+use serde_json::json;
 use tensorboard_logger::SummaryWriter;
 use tensorboard_logger::summary::custom_scalars::{CustomLayout, exact_tag_regex};
-
-/// What the Custom Scalars plugin serves for `logdir`, as `common/read_custom_scalars.py`
-/// prints it.
-fn custom_scalars_view(python: &Path, logdir: &Path) -> Result<Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/read_custom_scalars.py");
-    let output = Command::new(python)
-        .arg(&script)
-        .arg(logdir)
-        .output()
-        .with_context(|| format!("running {}", script.display()))?;
-    if !output.status.success() {
-        bail!(
-            "TensorBoard's Custom Scalars plugin could not read {}: {}\n{}",
-            logdir.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    serde_json::from_slice(&output.stdout).context("parsing the output of read_custom_scalars.py")
-}
 
 /// The per-layer layout both runs write: one chart per quantity, one line per layer.
 fn per_layer_layout(layers: &[&str]) -> CustomLayout {
@@ -70,7 +47,7 @@ fn tensorboards_custom_scalars_plugin_serves_a_hand_made_layout_with_its_lines()
         writer.close()?;
     }
 
-    let view = custom_scalars_view(&python, logdir.path())?;
+    let view = common::script_view(&python, "read_custom_scalars.py", logdir.path())?;
     let chart = |title: &str, tags: &[&str]| json!({"title": title, "multiline": {"tag": tags}});
     // The plugin's JSON spells out the proto's defaults (`closed`, `version`).
     assert_eq!(

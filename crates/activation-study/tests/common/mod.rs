@@ -27,6 +27,15 @@ pub fn data_root() -> PathBuf {
     }
 }
 
+/// Makes `root` a data root holding only the CIFAR-10 sample, so that a full CIFAR-10 in the
+/// user's data root is not used.
+#[allow(dead_code, reason = "not every test binary uses every helper")]
+pub fn sample_only_data_root(root: &Path) {
+    let sample = root.join("cifar10-sample/test_batch.bin");
+    std::fs::create_dir_all(sample.parent().unwrap()).unwrap();
+    std::fs::copy(data_root().join("cifar10-sample/test_batch.bin"), &sample).unwrap();
+}
+
 /// The venv's Python, which has the real `tensorboard` package.
 #[allow(dead_code, reason = "not every test binary uses every helper")]
 pub fn python() -> PathBuf {

@@ -40,21 +40,30 @@ pub fn python_or_skip(test: &str) -> Option<PathBuf> {
 
 /// What TensorBoard sees in `logdir`, as printed by `common/read_runs.py`.
 pub fn tensorboard_view(logdir: &Path) -> Result<Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/read_runs.py");
-    let output = Command::new(python()?)
-        .arg(&script)
+    script_view(&python()?, "read_runs.py", logdir)
+}
+
+/// The JSON that the reader script `tests/common/<script>` prints for `logdir`, run by
+/// `python`.
+pub fn script_view(python: &Path, script: &str, logdir: &Path) -> Result<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/common")
+        .join(script);
+    let output = Command::new(python)
+        .arg(&path)
         .arg(logdir)
         .output()
-        .with_context(|| format!("running {}", script.display()))?;
+        .with_context(|| format!("running {}", path.display()))?;
     if !output.status.success() {
         bail!(
-            "TensorBoard could not read {}: {}\n{}",
+            "TensorBoard could not read {} ({script}): {}\n{}",
             logdir.display(),
             output.status,
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    serde_json::from_slice(&output.stdout).context("parsing the output of read_runs.py")
+    serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("parsing the output of {script}"))
 }
 
 /// A float as the reader script writes it (non-finite values are strings).

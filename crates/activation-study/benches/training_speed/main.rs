@@ -40,7 +40,7 @@ const BUSY_SHARE: f64 = 0.05;
 const SPEED_TARGET: f64 = 1.0;
 /// Target: logging slows our training by at most this fraction (without the diagnosis, which
 /// PyTorch's side does not do).
-const OVERHEAD_TARGET: f64 = 0.05;
+const OVERHEAD_TARGET: f64 = 0.03;
 /// Largest relative difference between the two stacks' final test losses that counts as
 /// "the same training" (same weights, data order and dropout seed; only float rounding and
 /// the optimisers' arithmetic order differ).

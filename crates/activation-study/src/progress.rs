@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -82,10 +82,14 @@ impl RunProgress {
         let (messages, received) = mpsc::channel::<Message>();
         let watched = bar.clone();
         let thread = std::thread::spawn(move || {
+            // A deadline rather than a fresh timeout per message, so that notes do not delay
+            // the next progress line.
+            let mut next_line = Instant::now() + every;
             loop {
-                match received.recv_timeout(every) {
+                match received.recv_timeout(next_line.saturating_duration_since(Instant::now())) {
                     Err(RecvTimeoutError::Timeout) => {
                         let _ = writeln!(out, "{}", line(&watched));
+                        next_line = Instant::now() + every;
                     }
                     Ok(Message::Note(note)) => {
                         let _ = writeln!(out, "{note}");
@@ -274,6 +278,22 @@ mod tests {
             "cifar10/sigmoid: saturation in conv1\n\
              cifar10/sigmoid: step 5/5, elapsed 0s; at chance\n"
         );
+    }
+
+    #[test]
+    fn notes_do_not_hold_back_the_progress_lines() {
+        let out = Shared::default();
+        let every = Duration::from_millis(300);
+        let progress = RunProgress::plain("mnist/tanh".into(), 5, every, out.clone());
+        // A note every 100 ms would restart a 300 ms timeout forever.
+        for _ in 0..9 {
+            std::thread::sleep(Duration::from_millis(100));
+            progress.note("a finding");
+        }
+        progress.finish("done".into());
+        let text = out.text();
+        let progress_lines = text.lines().filter(|l| l.contains("step 0/5")).count();
+        assert!(progress_lines >= 2, "{text}");
     }
 
     #[test]

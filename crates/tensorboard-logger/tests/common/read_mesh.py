@@ -19,8 +19,6 @@ import json
 import sys
 
 import numpy as np
-import werkzeug
-from werkzeug import test as werkzeug_test
 
 from tensorboard.plugins.mesh import mesh_plugin
 
@@ -59,20 +57,13 @@ def main(logdir, inputs_path=None):
         write_torch_run(logdir, inputs_path)
     multiplexer, provider, _ = tb_load.load(logdir)
     plugin = mesh_plugin.MeshPlugin(tb_load.plugin_context(logdir, provider, multiplexer))
-    apps = plugin.get_plugin_apps()
+    get = tb_load.route_getter(plugin.get_plugin_apps())
 
-    def get(route, **args):
-        client = werkzeug_test.Client(apps[route], werkzeug.Response)
-        response = client.get(route, query_string=args)
-        if response.status_code != 200:
-            raise SystemExit(f"{route} {args}: {response.status_code} {response.data!r}")
-        return response.data
-
-    tags = json.loads(get("/tags"))
+    tags = json.loads(get("/tags").data)
     runs = {}
     for run, run_tags in tags.items():
         for tag, info in run_tags.items():
-            meshes = json.loads(get("/meshes", run=run, tag=tag))
+            meshes = json.loads(get("/meshes", run=run, tag=tag).data)
             data = {}
             for step in sorted({m["step"] for m in meshes}):
                 parts = sorted(
@@ -88,7 +79,7 @@ def main(logdir, inputs_path=None):
                                 step=step,
                                 sample=sample,
                                 content_type=part,
-                            ),
+                            ).data,
                             dtype=DTYPES[part],
                         ).tolist()
                         for part in parts

@@ -16,9 +16,7 @@ import json
 import sys
 
 import numpy as np
-import werkzeug
 from PIL import Image
-from werkzeug import test as werkzeug_test
 
 from tensorboard.plugins.projector import projector_plugin
 
@@ -30,14 +28,7 @@ def main(logdir):
     plugin = projector_plugin.ProjectorPlugin(
         tb_load.plugin_context(logdir, provider, multiplexer)
     )
-    apps = plugin.get_plugin_apps()
-
-    def get(route, **args):
-        client = werkzeug_test.Client(apps[route], werkzeug.Response)
-        response = client.get(route, query_string=args)
-        if response.status_code != 200:
-            raise SystemExit(f"{route} {args}: {response.status_code} {response.data!r}")
-        return response
+    get = tb_load.route_getter(plugin.get_plugin_apps())
 
     runs = json.loads(get("/runs").data)
     out = {"runs": runs}

@@ -4,6 +4,9 @@ The scripts run as `python tests/common/read_*.py`, so this directory is on sys.
 they import this module as a sibling.
 """
 
+import werkzeug
+from werkzeug import test as werkzeug_test
+
 from tensorboard import context
 from tensorboard.backend.event_processing import data_provider
 from tensorboard.backend.event_processing import plugin_event_accumulator
@@ -31,3 +34,17 @@ def plugin_context(logdir, provider, multiplexer=None):
     return base_plugin.TBContext(
         logdir=logdir, data_provider=provider, multiplexer=multiplexer
     )
+
+
+def route_getter(apps):
+    """A `get(route, **query)` that calls one of a plugin's WSGI `apps` as the dashboard
+    does and returns its response; a status other than 200 ends the script with it."""
+
+    def get(route, **query):
+        client = werkzeug_test.Client(apps[route], werkzeug.Response)
+        response = client.get(route, query_string=query)
+        if response.status_code != 200:
+            raise SystemExit(f"{route} {query}: {response.status_code} {response.data!r}")
+        return response
+
+    return get

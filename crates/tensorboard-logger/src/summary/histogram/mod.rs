@@ -12,6 +12,7 @@
 //! one with no finite value at all, is an error.
 
 mod buckets;
+mod helpers;
 mod slice;
 #[cfg(feature = "tch")]
 mod tensor;

@@ -1,6 +1,6 @@
 //! The CPU path: one pass over an `f32`/`f64` slice that buckets every value with the key
-//! tables and gathers min, max, sum and sum of squares beside it, split over the cores for
-//! large slices.
+//! tables and gathers min, max, sum and sum of squares beside it, in pieces shared with the
+//! helper threads for large slices.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -69,11 +69,12 @@ const PIECE: usize = 1 << 17;
 
 /// The histogram of a slice.
 ///
-/// A training loop waits for its summaries, and libtorch's own threads sit idle meanwhile, so
-/// a long slice (a fully connected layer's weights or gradients) is split into pieces that
-/// this thread and the free [`helpers`] take in turn. Each thread counts its pieces into its
-/// own [`Counter`] (counts add up the same in any order); the moments are kept per piece and
-/// added in the pieces' order.
+/// A training loop waits for its summaries, so a long slice (a fully connected layer's weights
+/// or gradients) is split into pieces that this thread and the [`helpers`] take in turn; a
+/// helper whose core is busy (libtorch's OpenMP worker spin-waits after each operation) joins
+/// late or not at all, and this thread takes what is left. Each thread counts its pieces into
+/// its own [`Counter`] (counts add up the same in any order); the moments are kept per piece
+/// and added in the pieces' order.
 pub(crate) fn histogram<T: Sample>(values: &[T]) -> Result<HistogramData, HistogramError> {
     if values.is_empty() {
         return Err(HistogramError::Empty);
@@ -145,7 +146,7 @@ fn shared<T: Sample>(pieces: &[&[T]]) -> Option<(Box<[u64; SLOTS]>, Vec<Moments>
 
 /// One thread's counts: lane counters, drained into 64-bit totals before they could overflow.
 struct Counter {
-    lanes: Box<[[u32; LANE_STRIDE]; LANES]>,
+    lanes: Box<CountLanes>,
     totals: Box<[u64; SLOTS]>,
     /// Values counted into the lanes since they were last drained.
     pending: usize,
@@ -469,7 +470,7 @@ mod tests {
     }
 
     /// The one pass against the reference on a stretch, on every build the CPU runs
-    /// (AVX2 and baseline) and as a whole histogram, split over the threads.
+    /// (AVX2 and baseline) and as a whole histogram, in pieces.
     fn check<T: Sample>(values: &[T], what: &str) {
         let expected = reference_part(values);
         assert_same_part(&counted(values), &expected, what);

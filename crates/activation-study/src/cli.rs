@@ -282,14 +282,16 @@ pub fn run_until(
     } else {
         activations.len() as u64 * args.seeds
     };
+    let threads = tch::get_num_threads();
     let _ = writeln!(
         err,
-        "{} on {}: {planned} runs of {steps} steps ({} training / {} test images, {} threads); logs in {}",
+        "{} on {}: {planned} run{} of {steps} steps ({} training / {} test images, {threads} thread{}); logs in {}",
         args.dataset,
         device::name(device),
+        plural(planned == 1),
         data.train.len(),
         data.test.len(),
-        tch::get_num_threads(),
+        plural(threads == 1),
         args.logdir.join(args.dataset.name()).display()
     );
 
@@ -492,4 +494,9 @@ pub fn table(outcomes: &[RunResults]) -> String {
         }
     }
     s
+}
+
+/// The ending of a counted noun in the start line: none for one thing, `s` for more.
+fn plural(one: bool) -> &'static str {
+    if one { "" } else { "s" }
 }

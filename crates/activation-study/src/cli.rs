@@ -100,7 +100,7 @@ pub struct Args {
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
 
-    /// Where runs go: <logdir>/<dataset>/<activation>, numbered (-2, -3, ...) if taken.
+    /// Where runs go: `<logdir>/<dataset>/<activation>`, numbered (-2, -3, ...) if taken.
     #[arg(long, default_value = study_spec::layout::DEFAULT_LOG_DIR)]
     pub logdir: PathBuf,
 
@@ -142,8 +142,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "task_index")]
     pub plan: bool,
 
-    /// Run only task N of the grid (see --plan), in <logdir>/<dataset>/<activation>-seed<N>;
-    /// a finished task is skipped, a died attempt moved to <logdir>.attempts [default:
+    /// Run only task N of the grid (see --plan), in `<logdir>/<dataset>/<activation>-seed<N>`;
+    /// a finished task is skipped, a died attempt moved to `<logdir>.attempts` [default:
     /// $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX, else every task].
     #[arg(long, value_name = "N")]
     pub task_index: Option<u64>,

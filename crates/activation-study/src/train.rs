@@ -52,6 +52,21 @@ fn preprocessing(dataset: Dataset) -> (Preprocess, Preprocess) {
     }
 }
 
+/// Mean softmax cross entropy of a batch's `logits` against its class `labels`: the loss
+/// `train` minimises (before the weight penalties) and logs.
+pub fn cross_entropy(logits: &Tensor, labels: &Tensor) -> Result<Tensor, TchError> {
+    logits.f_cross_entropy_loss::<Tensor>(labels, None, tch::Reduction::Mean, -100, 0.0)
+}
+
+/// Fraction of a batch's rows whose largest logit is the label, as a 0-d tensor on the
+/// logits' device: the training accuracy `train` logs.
+pub fn batch_accuracy(logits: &Tensor, labels: &Tensor) -> Result<Tensor, TchError> {
+    logits
+        .f_argmax(-1, false)?
+        .f_eq_tensor(labels)?
+        .f_mean(Kind::Float)
+}
+
 /// Accuracy of `net` on all of `set`, in eval mode without gradients; the count of correct
 /// answers stays on the device until the end.
 pub fn evaluate(
@@ -233,13 +248,7 @@ impl Run<'_> {
             let (images, labels) = batches.next_batch(&data.train)?;
             let xs = train_pre(&images)?;
             let logits = net.forward_captured(&xs, true, summarise.then_some(&mut captured))?;
-            let cross_entropy = logits.f_cross_entropy_loss(
-                &labels,
-                None::<Tensor>,
-                tch::Reduction::Mean,
-                -100,
-                0.0,
-            )?;
+            let cross_entropy = cross_entropy(&logits, &labels)?;
             net.weight_losses(&mut weight_losses)?;
             let regularization = weight_losses
                 .iter()
@@ -262,11 +271,7 @@ impl Run<'_> {
             }
 
             if scalars {
-                let accuracy = logits
-                    .f_detach()?
-                    .f_argmax(-1, false)?
-                    .f_eq_tensor(&labels)?
-                    .f_mean(Kind::Float)?;
+                let accuracy = batch_accuracy(&logits.f_detach()?, &labels)?;
                 let losses = StepLosses {
                     cross_entropy: &cross_entropy,
                     regularization: &regularization,

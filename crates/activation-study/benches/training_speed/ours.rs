@@ -10,9 +10,10 @@ use activation_study::health::DivergenceWatch;
 use activation_study::models::{MnistNet, StudyNet};
 use activation_study::run_end::RunEnd;
 use activation_study::summaries::{RunLog, StepLosses};
+use activation_study::train::{batch_accuracy, cross_entropy};
 use anyhow::{Context, Result, bail};
 use tch::nn::{self, OptimizerConfig};
-use tch::{Device, Kind, Reduction, TchError, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use crate::phases::{Clock, Phase};
 use crate::windows::Windows;
@@ -122,7 +123,7 @@ impl Ours {
             }
             clock.lap(Phase::Optimizer);
             if let Some(log) = log.as_mut() {
-                let accuracy = accuracy(&logits.f_detach()?, &labels)?;
+                let accuracy = batch_accuracy(&logits.f_detach()?, &labels)?;
                 let losses = StepLosses {
                     cross_entropy: &cross_entropy,
                     regularization: &regularization,
@@ -183,20 +184,7 @@ impl Ours {
         let labels = self.data.test.labels.f_narrow(0, 0, n)?;
         let logits = tch::no_grad(|| net.forward_captured(&xs, false, None))?;
         let loss = cross_entropy(&logits, &labels)?.f_double_value(&[])?;
-        let accuracy = accuracy(&logits, &labels)?.f_double_value(&[])?;
+        let accuracy = batch_accuracy(&logits, &labels)?.f_double_value(&[])?;
         Ok((loss, accuracy))
     }
-}
-
-/// Mean softmax cross entropy of `logits` against class `labels`.
-fn cross_entropy(logits: &Tensor, labels: &Tensor) -> Result<Tensor, TchError> {
-    logits.f_cross_entropy_loss::<Tensor>(labels, None, Reduction::Mean, -100, 0.0)
-}
-
-/// Fraction of rows whose largest logit is the label, as a 0-d tensor.
-fn accuracy(logits: &Tensor, labels: &Tensor) -> Result<Tensor, TchError> {
-    logits
-        .f_argmax(-1, false)?
-        .f_eq_tensor(labels)?
-        .f_mean(Kind::Float)
 }

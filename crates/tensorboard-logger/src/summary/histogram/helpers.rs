@@ -69,8 +69,9 @@ static POOL: LazyLock<Pool> = LazyLock::new(|| {
 });
 
 /// Runs `work` on this thread, with whichever helpers are free to join it, and returns when
-/// every thread that joined is done. Another thread's pass in progress keeps the helpers, and
-/// this one then runs alone.
+/// every thread that joined is done. Another thread's pass in progress, or helpers still
+/// finishing one, keep the helpers, and this one then runs alone: so the helpers that a
+/// caller waits for are always its own.
 pub(crate) fn run(work: Work<'_>) {
     let pool = &*POOL;
     if pool.helpers == 0 {
@@ -79,7 +80,7 @@ pub(crate) fn run(work: Work<'_>) {
     }
     {
         let mut state = lock(pool);
-        if state.job.is_some() {
+        if state.job.is_some() || state.active > 0 {
             drop(state);
             work();
             return;

@@ -167,12 +167,22 @@ impl Counter {
     /// of masking; in the rare piece that holds NaN or ±Inf (known from the non-finite count
     /// growing) they are gathered again by [`finite_moments`].
     fn count<T: Sample>(&mut self, piece: &[T]) -> Moments {
+        self.count_with(piece, pass_dispatch)
+    }
+
+    /// [`Counter::count`] with the given pass (the tests run each build of it).
+    #[inline(always)]
+    fn count_with<T: Sample>(
+        &mut self,
+        piece: &[T],
+        pass: fn(&[T], &mut CountLanes) -> Lanes,
+    ) -> Moments {
         if self.pending + piece.len() > BLOCK {
             self.drain();
         }
         self.pending += piece.len();
         let non_finite = self.non_finite();
-        let lanes_moments = pass_dispatch(piece, &mut self.lanes);
+        let lanes_moments = pass(piece, &mut self.lanes);
         if self.non_finite() == non_finite {
             lanes_moments.total()
         } else {
@@ -368,28 +378,10 @@ mod tests {
         moments: Moments,
     }
 
-    /// Counts a stretch with one of the passes, as [`Counter::count`] does.
+    /// A stretch counted as a one-piece histogram counts it, with the given pass.
     fn part_by<T: Sample>(pass: fn(&[T], &mut CountLanes) -> Lanes, values: &[T]) -> Part {
-        let mut lanes = Box::new([[0u32; LANE_STRIDE]; LANES]);
-        let lanes_moments = pass(values, &mut lanes);
-        let mut slots = Box::new([0u64; SLOTS]);
-        for lane in lanes.iter() {
-            for (total, count) in slots.iter_mut().zip(lane.iter()) {
-                *total += u64::from(*count);
-            }
-        }
-        let moments = if slots[NON_FINITE_SLOT] == 0 {
-            lanes_moments.total()
-        } else {
-            finite_moments(values)
-        };
-        Part { slots, moments }
-    }
-
-    /// A stretch counted as a one-piece histogram counts it.
-    fn counted<T: Sample>(values: &[T]) -> Part {
         let mut counter = Counter::new();
-        let moments = counter.count(values);
+        let moments = counter.count_with(values, pass);
         Part {
             slots: counter.into_totals(),
             moments,
@@ -473,7 +465,7 @@ mod tests {
     /// (AVX2 and baseline) and as a whole histogram, in pieces.
     fn check<T: Sample>(values: &[T], what: &str) {
         let expected = reference_part(values);
-        assert_same_part(&counted(values), &expected, what);
+        assert_same_part(&part_by(pass_dispatch, values), &expected, what);
         assert_same_part(&part_by(one_pass, values), &expected, what);
         assert_same_part(&part_by(grouped_pass, values), &expected, what);
         let histogram = histogram(values);
@@ -646,7 +638,7 @@ mod tests {
             .collect();
         values[n - 2] = f32::NAN;
         values[n - 1] = f32::INFINITY;
-        let one_pass = counted(&values);
+        let one_pass = part_by(pass_dispatch, &values);
         let split = histogram(&values).expect("finite values present");
         // Which thread takes which piece varies from run to run; the result may not.
         for _ in 0..50 {

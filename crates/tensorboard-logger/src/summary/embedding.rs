@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::summary::image::{Image, ImageError, Layout};
+use crate::summary::image::{Image, ImageError, ceil_sqrt};
 
 /// Why an embedding could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -182,41 +182,8 @@ pub(crate) fn write_files(
 /// The sprite of `images` (at least one, all of one size and channel count): see the
 /// [module docs](self).
 fn sprite(images: &[Image]) -> Result<Image, ImageError> {
-    let first = images.first().ok_or(ImageError::EmptyGrid)?;
-    let shape = |image: &Image| (image.channels(), image.height(), image.width());
-    if let Some((index, other)) = images
-        .iter()
-        .enumerate()
-        .find(|(_, image)| shape(image) != shape(first))
-    {
-        let text = |(c, h, w): (usize, usize, usize)| format!("{c}x{h}x{w}");
-        return Err(ImageError::GridMismatch {
-            index,
-            expected: text(shape(first)),
-            got: text(shape(other)),
-        });
-    }
-    let (channels, cell_height, cell_width) = shape(first);
-    let mut columns = (images.len() as f64).sqrt() as usize;
-    while columns * columns < images.len() {
-        columns += 1;
-    }
-    // Saturating: a side too large for usize is also too large for PNG, which
-    // `Image::from_u8` reports.
-    let (height, width) = (
-        cell_height.saturating_mul(columns),
-        cell_width.saturating_mul(columns),
-    );
-    let cell_row = cell_width * channels;
-    let mut pixels = vec![0u8; height.saturating_mul(width).saturating_mul(channels)];
-    for (i, image) in images.iter().enumerate() {
-        let (top, left) = ((i / columns) * cell_height, (i % columns) * cell_row);
-        for (y, source) in image.pixels().chunks_exact(cell_row).enumerate() {
-            let start = (top + y) * width * channels + left;
-            pixels[start..start + cell_row].copy_from_slice(source);
-        }
-    }
-    Image::from_u8(pixels, channels, height, width, Layout::Hwc)
+    let columns = ceil_sqrt(images.len());
+    Image::tile(images, columns, columns, 0)
 }
 
 /// Rewrites `projector_config.pbtxt` in `run_dir` with every entry, in protobuf text
@@ -258,6 +225,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), EmbeddingError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::summary::image::Layout;
 
     #[test]
     fn files_are_laid_out_as_torch_lays_them_out() {

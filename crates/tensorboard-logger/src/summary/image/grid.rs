@@ -12,6 +12,25 @@ impl Image {
     ///
     /// All images must have the same height, width and channels.
     pub fn grid(images: &[Image]) -> Result<Image, ImageError> {
+        match images {
+            [] => Err(ImageError::EmptyGrid),
+            [only] => Ok(only.clone()),
+            _ => {
+                let columns = ceil_sqrt(images.len());
+                Image::tile(images, columns, images.len().div_ceil(columns), PADDING)
+            }
+        }
+    }
+
+    /// Tiles images (at least one, all of one height, width and channel count) row-major,
+    /// `columns` to a row, into `rows` rows (enough for all of them), with `padding` black
+    /// pixels between and around the cells: [`Image::grid`], and the Projector's sprite.
+    pub(crate) fn tile(
+        images: &[Image],
+        columns: usize,
+        rows: usize,
+        padding: usize,
+    ) -> Result<Image, ImageError> {
         let first = images.first().ok_or(ImageError::EmptyGrid)?;
         if let Some((index, other)) = images.iter().enumerate().find(|(_, image)| {
             (image.channels, image.height, image.width)
@@ -23,18 +42,13 @@ impl Image {
                 got: other.shape_text(),
             });
         }
-        if images.len() == 1 {
-            return Ok(first.clone());
-        }
         let (channels, cell_height, cell_width) = (first.channels, first.height, first.width);
-        let columns = ceil_sqrt(images.len());
-        let rows = images.len().div_ceil(columns);
         // Saturating: a side too large for usize is also too large for PNG, which
         // `checked_len` reports.
         let side = |cells: usize, cell: usize| {
-            cell.saturating_add(PADDING)
+            cell.saturating_add(padding)
                 .saturating_mul(cells)
-                .saturating_add(PADDING)
+                .saturating_add(padding)
         };
         let (height, width) = (side(rows, cell_height), side(columns, cell_width));
         let len = checked_len(channels, height, width)?;
@@ -43,8 +57,8 @@ impl Image {
         let row_bytes = width * channels;
         let cell_row_bytes = cell_width * channels;
         for (i, image) in images.iter().enumerate() {
-            let top = PADDING + (i / columns) * (cell_height + PADDING);
-            let left = (PADDING + (i % columns) * (cell_width + PADDING)) * channels;
+            let top = padding + (i / columns) * (cell_height + padding);
+            let left = (padding + (i % columns) * (cell_width + padding)) * channels;
             for (y, source) in image.pixels.chunks_exact(cell_row_bytes).enumerate() {
                 let start = (top + y) * row_bytes + left;
                 pixels[start..start + cell_row_bytes].copy_from_slice(source);
@@ -60,7 +74,7 @@ impl Image {
 }
 
 /// The smallest `c` with `c * c >= n` (for `n >= 1`).
-fn ceil_sqrt(n: usize) -> usize {
+pub(crate) fn ceil_sqrt(n: usize) -> usize {
     let mut c = (n as f64).sqrt() as usize;
     while c * c < n {
         c += 1;

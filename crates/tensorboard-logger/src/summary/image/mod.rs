@@ -7,6 +7,7 @@
 
 mod encode;
 mod grid;
+pub(crate) use grid::ceil_sqrt;
 #[cfg(feature = "tch")]
 mod tensor;
 

@@ -8,9 +8,7 @@
 use prost::Message;
 
 use crate::proto::tensorboard::summary::{Value, value};
-use crate::proto::tensorboard::{
-    AudioPluginData, DataType, TensorProto, TensorShapeProto, audio_plugin_data, tensor_shape_proto,
-};
+use crate::proto::tensorboard::{AudioPluginData, DataType, TensorProto, audio_plugin_data};
 
 /// The plugin that plays audio.
 pub const PLUGIN_NAME: &str = "audio";
@@ -167,19 +165,12 @@ pub fn value(tag: &str, wav: Vec<u8>) -> Value {
         converted_to_tensor: false,
     }
     .encode_to_vec();
-    let dim = |size| tensor_shape_proto::Dim {
-        size,
-        ..Default::default()
-    };
     Value {
         tag: tag.to_owned(),
         metadata: Some(super::plugin_metadata(PLUGIN_NAME, content)),
         value: Some(value::Value::Tensor(TensorProto {
             dtype: DataType::DtString.into(),
-            tensor_shape: Some(TensorShapeProto {
-                dim: vec![dim(1), dim(2)],
-                ..Default::default()
-            }),
+            tensor_shape: Some(super::tensor_shape([1, 2])),
             // The clip and its (empty) label.
             string_val: vec![wav, Vec::new()],
             ..Default::default()

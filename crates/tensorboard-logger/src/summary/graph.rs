@@ -4,10 +4,7 @@
 //! variable, named by its path, so the dashboard groups the nodes by name scope
 //! (`fc1/weight` and `fc1/bias` inside `fc1`) and shows each one's shape and type.
 
-use crate::proto::tensorboard::{
-    AttrValue, DataType, GraphDef, NodeDef, TensorShapeProto, VersionDef, attr_value,
-    tensor_shape_proto,
-};
+use crate::proto::tensorboard::{AttrValue, DataType, GraphDef, NodeDef, VersionDef, attr_value};
 
 /// The GraphDef producer version torch writes.
 const PRODUCER: i32 = 22;
@@ -40,17 +37,7 @@ pub fn variables_graph<'a>(variables: impl IntoIterator<Item = Variable<'a>>) ->
     let node = variables
         .into_iter()
         .map(|variable| {
-            let shape = TensorShapeProto {
-                dim: variable
-                    .shape
-                    .iter()
-                    .map(|&size| tensor_shape_proto::Dim {
-                        size,
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            };
+            let shape = super::tensor_shape(variable.shape.iter().copied());
             let attr = |value| AttrValue { value: Some(value) };
             NodeDef {
                 name: variable.name.to_owned(),

@@ -19,7 +19,7 @@ use crate::proto::tensorboard::hparams::{
     SessionEndInfo, SessionStartInfo, Status, h_params_plugin_data::Data,
 };
 use crate::proto::tensorboard::summary::{Value, value};
-use crate::proto::tensorboard::{DataType, TensorProto, TensorShapeProto, tensor_shape_proto};
+use crate::proto::tensorboard::{DataType, TensorProto};
 
 /// The plugin that reads hparams.
 pub const PLUGIN_NAME: &str = "hparams";
@@ -257,13 +257,7 @@ fn plugin_value(tag: &str, data: Data) -> Value {
 fn empty_float_tensor() -> TensorProto {
     TensorProto {
         dtype: DataType::DtFloat.into(),
-        tensor_shape: Some(TensorShapeProto {
-            dim: vec![tensor_shape_proto::Dim {
-                size: 0,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }),
+        tensor_shape: Some(super::tensor_shape([0])),
         ..Default::default()
     }
 }

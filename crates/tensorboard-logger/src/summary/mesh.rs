@@ -15,7 +15,7 @@ use prost::Message;
 
 use crate::proto::tensorboard::mesh::{MeshPluginData, mesh_plugin_data::ContentType};
 use crate::proto::tensorboard::summary::{Value, value};
-use crate::proto::tensorboard::{DataType, TensorProto, TensorShapeProto, tensor_shape_proto};
+use crate::proto::tensorboard::{DataType, TensorProto};
 
 /// The plugin that shows meshes.
 pub const PLUGIN_NAME: &str = "mesh";
@@ -311,16 +311,7 @@ impl Mesh {
                     )),
                     value: Some(value::Value::Tensor(TensorProto {
                         dtype: dtype.into(),
-                        tensor_shape: Some(TensorShapeProto {
-                            dim: shape
-                                .iter()
-                                .map(|&size| tensor_shape_proto::Dim {
-                                    size: i64::from(size),
-                                    ..Default::default()
-                                })
-                                .collect(),
-                            ..Default::default()
-                        }),
+                        tensor_shape: Some(super::tensor_shape(shape.map(i64::from))),
                         tensor_content: bytes,
                         ..Default::default()
                     })),

@@ -20,7 +20,9 @@ pub mod text;
 pub mod video;
 
 use crate::proto::tensorboard::summary_metadata::PluginData;
-use crate::proto::tensorboard::{DataType, SummaryMetadata, TensorProto, TensorShapeProto};
+use crate::proto::tensorboard::{
+    DataType, SummaryMetadata, TensorProto, TensorShapeProto, tensor_shape_proto,
+};
 
 /// Metadata naming the plugin that owns a value, with the plugin's own content bytes.
 pub(crate) fn plugin_metadata(plugin_name: &str, content: Vec<u8>) -> SummaryMetadata {
@@ -29,6 +31,20 @@ pub(crate) fn plugin_metadata(plugin_name: &str, content: Vec<u8>) -> SummaryMet
             plugin_name: plugin_name.to_owned(),
             content,
         }),
+        ..Default::default()
+    }
+}
+
+/// A tensor shape of the given sizes, outermost first.
+pub(crate) fn tensor_shape(sizes: impl IntoIterator<Item = i64>) -> TensorShapeProto {
+    TensorShapeProto {
+        dim: sizes
+            .into_iter()
+            .map(|size| tensor_shape_proto::Dim {
+                size,
+                ..Default::default()
+            })
+            .collect(),
         ..Default::default()
     }
 }

@@ -8,9 +8,7 @@
 //! stored as given, once checked.
 
 use crate::proto::tensorboard::summary::{Value, value};
-use crate::proto::tensorboard::{
-    DataType, PrCurvePluginData, TensorProto, TensorShapeProto, tensor_shape_proto,
-};
+use crate::proto::tensorboard::{DataType, PrCurvePluginData, TensorProto};
 use prost::Message;
 
 /// The plugin that shows precision–recall curves.
@@ -280,19 +278,12 @@ fn tensor_value(tag: &str, thresholds: usize, values: Vec<f32>) -> Value {
         num_thresholds: thresholds as u32,
     }
     .encode_to_vec();
-    let dim = |size: usize| tensor_shape_proto::Dim {
-        size: size as i64,
-        ..Default::default()
-    };
     Value {
         tag: tag.to_owned(),
         metadata: Some(super::plugin_metadata(PLUGIN_NAME, content)),
         value: Some(value::Value::Tensor(TensorProto {
             dtype: DataType::DtFloat.into(),
-            tensor_shape: Some(TensorShapeProto {
-                dim: vec![dim(6), dim(thresholds)],
-                ..Default::default()
-            }),
+            tensor_shape: Some(super::tensor_shape([6, thresholds as i64])),
             float_val: values,
             ..Default::default()
         })),

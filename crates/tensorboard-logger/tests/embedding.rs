@@ -3,30 +3,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use anyhow::Result;
+use serde_json::json;
 use tensorboard_logger::SummaryWriter;
 use tensorboard_logger::summary::image::{Image, Layout};
-
-/// What `common/read_projector.py` reports for `logdir`.
-fn read_projector(python: &Path, logdir: &Path) -> Result<Value> {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/common/read_projector.py"
-    );
-    let output = Command::new(python)
-        .arg(script)
-        .arg(logdir)
-        .output()
-        .context("running read_projector.py")?;
-    if !output.status.success() {
-        bail!("{}", String::from_utf8_lossy(&output.stderr));
-    }
-    Ok(serde_json::from_slice(&output.stdout)?)
-}
 
 #[test]
 fn the_projector_serves_our_embeddings() -> Result<()> {
@@ -54,7 +34,7 @@ fn the_projector_serves_our_embeddings() -> Result<()> {
     let Some(python) = common::python_or_skip("the_projector_serves_our_embeddings") else {
         return Ok(());
     };
-    let view = read_projector(&python, logdir.path())?;
+    let view = common::script_view(&python, "read_projector.py", logdir.path())?;
     let values = |v: &[f32]| v.iter().map(|x| f64::from(*x)).collect::<Vec<_>>();
     assert_eq!(view["runs"], json!(["run"]));
     assert_eq!(
@@ -123,7 +103,7 @@ fn the_projector_shows_each_digit_as_its_thumbnail() -> Result<()> {
     else {
         return Ok(());
     };
-    let view = read_projector(&python, logdir.path())?;
+    let view = common::script_view(&python, "read_projector.py", logdir.path())?;
     let embedding = &view["run"]["digits:00004"];
     assert_eq!(embedding["shape"], json!([20, 784]));
     assert_eq!(embedding["metadata"], labels.join("\n") + "\n");

@@ -5,9 +5,8 @@
 mod common;
 
 use std::f32::consts::TAU;
-use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use tensorboard_logger::SummaryWriter;
 use tensorboard_logger::summary::mesh::Mesh;
@@ -117,17 +116,8 @@ fn the_mesh_dashboard_serves_our_meshes_as_torchs() -> Result<()> {
             },
         ]))?,
     )?;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/read_mesh.py");
-    let output = Command::new(python)
-        .arg(script)
-        .arg(logdir.path())
-        .arg(&inputs)
-        .output()
-        .context("running read_mesh.py")?;
-    if !output.status.success() {
-        bail!("{}", String::from_utf8_lossy(&output.stderr));
-    }
-    let mut view: Value = serde_json::from_slice(&output.stdout)?;
+    let mut view =
+        common::script_view_with(&python, "read_mesh.py", logdir.path(), &[inputs.as_path()])?;
     let tags = json!({"shapes/tori": {"samples": 2}, "cloud": {"samples": 1}});
     assert_eq!(view["tags"], json!({"run": tags, "torch": tags}));
 

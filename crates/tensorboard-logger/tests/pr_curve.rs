@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -38,22 +37,12 @@ fn inputs() -> (Vec<bool>, Vec<f32>) {
 fn read_pr_curves(python: &Path, run_dir: &Path, inputs: &Value) -> Result<Value> {
     let inputs_path = run_dir.with_extension("inputs.json");
     std::fs::write(&inputs_path, serde_json::to_vec(inputs)?)?;
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/common/read_pr_curves.py"
-    );
-    let output = Command::new(python)
-        .args([
-            script.as_ref(),
-            run_dir.as_os_str(),
-            inputs_path.as_os_str(),
-        ])
-        .output()
-        .context("running read_pr_curves.py")?;
-    if !output.status.success() {
-        bail!("{}", String::from_utf8_lossy(&output.stderr));
-    }
-    Ok(serde_json::from_slice(&output.stdout)?)
+    common::script_view_with(
+        python,
+        "read_pr_curves.py",
+        run_dir,
+        &[inputs_path.as_path()],
+    )
 }
 
 #[test]

@@ -4,28 +4,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use anyhow::{Context, Result, bail};
-use serde_json::Value;
+use anyhow::{Context, Result};
 use tensorboard_logger::SummaryWriter;
 use tensorboard_logger::summary::image::{Image, Layout};
 use tensorboard_logger::summary::video::Video;
-
-/// What `common/read_video.py` reports for `logdir`.
-fn read_video(python: &Path, logdir: &Path) -> Result<Value> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/read_video.py");
-    let output = Command::new(python)
-        .arg(script)
-        .arg(logdir)
-        .output()
-        .context("running read_video.py")?;
-    if !output.status.success() {
-        bail!("{}", String::from_utf8_lossy(&output.stderr));
-    }
-    Ok(serde_json::from_slice(&output.stdout)?)
-}
 
 #[test]
 fn tensorboard_serves_the_frames_we_wrote() -> Result<()> {
@@ -65,7 +47,7 @@ fn tensorboard_serves_the_frames_we_wrote() -> Result<()> {
     let Some(python) = common::python_or_skip("tensorboard_serves_the_frames_we_wrote") else {
         return Ok(());
     };
-    let view = read_video(&python, logdir.path())?;
+    let view = common::script_view(&python, "read_video.py", logdir.path())?;
     let bar = &view["run"]["bar"][0];
     assert_eq!(
         (
@@ -142,7 +124,7 @@ fn video_tensors_play_frame_by_frame_side_by_side() -> Result<()> {
     else {
         return Ok(());
     };
-    let view = read_video(&python, logdir.path())?;
+    let view = common::script_view(&python, "read_video.py", logdir.path())?;
     let slides = &view["run"]["slides"][0];
     // Each frame is a one-row grid of the two videos: 2 + 2 * (28 + 2) wide, 2 + 28 + 2 high.
     assert_eq!(

@@ -46,12 +46,23 @@ pub fn tensorboard_view(logdir: &Path) -> Result<Value> {
 /// The JSON that the reader script `tests/common/<script>` prints for `logdir`, run by
 /// `python`.
 pub fn script_view(python: &Path, script: &str, logdir: &Path) -> Result<Value> {
+    script_view_with(python, script, logdir, &[])
+}
+
+/// [`script_view`] for a script that takes more arguments after the log directory.
+pub fn script_view_with(
+    python: &Path,
+    script: &str,
+    logdir: &Path,
+    more: &[&Path],
+) -> Result<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/common")
         .join(script);
     let output = Command::new(python)
         .arg(&path)
         .arg(logdir)
+        .args(more)
         .output()
         .with_context(|| format!("running {}", path.display()))?;
     if !output.status.success() {
